@@ -1,0 +1,165 @@
+"""The `termbridge` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from contextlib import contextmanager
+
+import click
+from tqdm import tqdm
+
+import loaders
+from server import catalog, terminology
+from server.errors import TermbridgeError
+from server.store.store import Store, default_db_path
+
+db_option = click.option("--db", "db_path", default=default_db_path, show_default="$TERMBRIDGE_DB or termbridge.db",
+                         type=click.Path(dir_okay=False), help="SQLite database file.")
+
+
+@contextmanager
+def cli_errors():
+    """Domain errors as one line on stderr and exit status 1."""
+    try:
+        yield
+    except TermbridgeError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+
+
+@contextmanager
+def progress_bar(desc: str):
+    with tqdm(desc=desc, unit=" rows", unit_scale=True, file=sys.stderr, disable=None) as bar:
+        yield bar.update
+
+
+def echo_summaries(summaries) -> None:
+    for s in summaries:
+        counts = ", ".join(f"{k} {v:,}" for k, v in s.counts.items()) or "nothing"
+        skipped = "; ".join(f"{n:,} {reason}" for reason, n in s.skipped.items())
+        click.echo(f"{s.status}: {s.kind} {s.url} version {s.version}"
+                   f"{' (active)' if s.active else ''}: {counts}"
+                   f"{'; skipped: ' + skipped if skipped else ''}")
+
+
+@click.group()
+@click.version_option(package_name="termbridge")
+def cli() -> None:
+    """termbridge: terminology mapping and sensitivity labeling for behavioral-health
+    and social-care data exchange."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@db_option
+def init(db_path: str) -> None:
+    """Create or upgrade the database and load the embedded default content
+    (ICD-10-CM 2026 and the curated mappings). Safe to run again."""
+    from server.load import build_default
+    with cli_errors():
+        store = Store(db_path)
+        with progress_bar("default content") as update:
+            summaries = build_default(store, progress=update)
+        echo_summaries(summaries)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=50051, show_default=True, type=int, help="Port; 0 picks a free one.")
+@db_option
+def serve(host: str, port: int, db_path: str) -> None:
+    """Serve the gRPC API until SIGTERM, then drain in-flight calls and exit 0."""
+    from server.engine import Engine
+    from server.rpc.app import serve as run
+    with cli_errors():
+        run(f"{host}:{port}", Engine(db_path))
+
+
+@cli.command()
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(loaders.ALL_FORMAT_NAMES))
+@click.argument("path", type=click.Path())
+@click.option("--system", default="", help="Canonical URI of the code system (local tables, overrides).")
+@click.option("--version", "version", default="", help="Version to record (default: from the source).")
+@click.option("--activate", is_flag=True, help="Make this version the one that answers.")
+@click.option("--dry-run", is_flag=True, help="Read and count, write nothing.")
+@db_option
+def load(fmt: str, path: str, system: str, version: str, activate: bool, dry_run: bool, db_path: str) -> None:
+    """Load a source file, folder or package in one transaction.
+
+    A file that fails to parse leaves the database exactly as it was."""
+    from server.load import run_load
+    with cli_errors():
+        store = Store(db_path)
+        with progress_bar(f"loading {fmt}") as update:
+            summaries = run_load(store, fmt, path, system=system, version=version, activate=activate,
+                                 dry_run=dry_run, progress=update)
+        echo_summaries(summaries)
+
+
+@cli.command()
+@click.argument("system")
+@click.argument("code")
+@click.option("--version", "version", default="", help="Code system version (default: active).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+def lookup(system: str, code: str, version: str, as_json: bool, db_path: str) -> None:
+    """Show one concept: display, billable flag, designations, parents, children."""
+    with cli_errors():
+        view = terminology.lookup(Store(db_path, readonly=True), system, code, version)
+        if as_json:
+            click.echo(json.dumps(view.__dict__, indent=2))
+            return
+        click.echo(f"{view.code}  {view.display}")
+        click.echo(f"  {'system':<14}{view.system} ({view.version})")
+        click.echo(f"  {'billable':<14}{'yes' if view.billable else 'no'}{'' if view.active else '  (inactive)'}")
+        for d in view.designations:
+            if d["use"] != "preferred":
+                click.echo(f"  {d['use']:<14}{d['value']}")
+        for code_, display in view.parents:
+            click.echo(f"  {'parent':<14}{code_}  {display}")
+        for code_, display in view.children:
+            click.echo(f"  {'child':<14}{code_}  {display}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--system", "systems", multiple=True, help="Limit to this system (repeatable).")
+@click.option("--limit", default=10, show_default=True, help="How many results.")
+@click.option("--billable", is_flag=True, help="Only billable codes.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@db_option
+def search(query: str, systems: tuple, limit: int, billable: bool, as_json: bool, db_path: str) -> None:
+    """Full-text search over every designation; word order and case do not matter."""
+    with cli_errors():
+        hits, _ = terminology.search(Store(db_path, readonly=True), query, systems, limit, billable_only=billable)
+        for h in hits:
+            if as_json:
+                click.echo(json.dumps(h.__dict__))
+            else:
+                click.echo(f"{h.code:<10} {h.display}  [{h.matched_term}]" if h.matched_term != h.display
+                           else f"{h.code:<10} {h.display}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+def status(as_json: bool, db_path: str) -> None:
+    """List every code system, value set and map set with version, counts, checksum and active flag."""
+    with cli_errors():
+        info = catalog.status(Store(db_path, readonly=True))
+        if as_json:
+            click.echo(json.dumps(info, indent=2))
+            return
+        click.echo(f"database {info['database']} (schema {info['schema_version']})")
+        for kind, count_key, name_key in (("code_systems", "concepts", "url"), ("value_sets", "members", "url"),
+                                          ("map_sets", "entries", "name")):
+            click.echo(f"{kind.replace('_', ' ')}: {len(info[kind])}")
+            for r in info[kind]:
+                click.echo(f"  {'*' if r['active'] else ' '} {r[name_key]} {r['version']}  "
+                           f"{r[count_key]:,} {count_key}  sha256:{r['checksum'][:12]}")
+
+
+if __name__ == "__main__":
+    cli()
