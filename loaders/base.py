@@ -58,3 +58,20 @@ def file_checksum(path: str | Path) -> str:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()
+
+
+def text_lines(path: str | Path, encoding: str = "utf-8-sig"):
+    """(line number, line without newline) for a text file; a bad byte is a
+    LoadError naming the file and line."""
+    from server.errors import LoadError
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise LoadError(path, None, exc.strerror or str(exc)) from exc
+    with fh:
+        for number, raw in enumerate(fh, 1):
+            try:
+                text = raw.decode(encoding if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise LoadError(path, number, f"bad encoding: not UTF-8 at byte {exc.start}") from exc
+            yield number, text.rstrip("\r\n")

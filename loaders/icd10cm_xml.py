@@ -19,6 +19,7 @@ from server.errors import LoadError
 from server.systems import ICD10CM
 
 FORMAT = "icd10cm-xml"
+KIND = "code_system"
 NOTE_PROPERTIES = ("excludes1", "excludes2", "codeFirst", "useAdditionalCode", "codeAlso")
 # e.g. S06: "7th characters D and S do not apply to codes in category S06 with 6th character 7 - ..., or 8 - ..."
 _SEVENTH_EXCEPTION = re.compile(r"7th characters? ((?:[A-Z](?:, | and | or )?)+) do(?:es)? not apply to codes "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from loaders.base import Concept, Designation, IsA, Skipped, SourceInfo
 from server.errors import FailedPrecondition, NotFound
@@ -121,3 +121,130 @@ def _flush(conn, cs_id: int, kind: type, batch: list) -> None:
     elif kind is IsA:
         conn.executemany("INSERT OR IGNORE INTO hierarchy (cs_id, child, parent) VALUES (?, ?, ?)",
                          [(cs_id, r.child, r.parent) for r in batch])
+
+
+@dataclass
+class SetInfo:
+    """A value set or map set as a loader reads it."""
+
+    name: str
+    version: str
+    url: str
+    title: str
+    source: str
+    checksum: str
+    kind: str = "curated"  # map sets: curated | official | proposed
+    source_system: str = ""
+    target_system: str = ""
+    compose: str | None = None  # value sets: the FHIR compose JSON
+
+
+class MapRow(NamedTuple):
+    source_system: str
+    source_code: str
+    source_display: str
+    target_system: str
+    target_code: str
+    target_display: str
+    relationship: str
+    confidence: float
+    status: str = "accepted"
+    author: str = ""
+    provenance: str | None = None  # JSON: justification, advice, rule, source file line ...
+
+
+class Member(NamedTuple):
+    system: str
+    code: str
+    display: str = ""
+    version: str = ""
+
+
+def load_map_set(store: Store, info: SetInfo, rows: Iterable, *, activate: bool = False, dry_run: bool = False,
+                 progress: Callable[[int], None] | None = None) -> LoadSummary:
+    """A map set version from a file: loaded once (checksum), immutable, published on load."""
+    return _load_set(store, "map_set", info, rows, activate, dry_run, progress)
+
+
+def load_value_set(store: Store, info: SetInfo, rows: Iterable, *, activate: bool = False, dry_run: bool = False,
+                   progress: Callable[[int], None] | None = None) -> LoadSummary:
+    return _load_set(store, "value_set", info, rows, activate, dry_run, progress)
+
+
+def _load_set(store, kind, info, rows, activate, dry_run, progress) -> LoadSummary:
+    table, key = ("map_sets", "name") if kind == "map_set" else ("value_sets", "url")
+    ident = info.name if kind == "map_set" else info.url
+    summary = LoadSummary(kind, ident, info.version)
+    existing = store.one(f"SELECT * FROM {table} WHERE {key} = ? AND version = ?", (ident, info.version))
+    if existing is not None:
+        if existing["checksum"] != info.checksum:
+            raise FailedPrecondition("VERSION_EXISTS", f"{kind.replace('_', ' ')} {ident} version {info.version} is "
+                                     "already loaded from a different file; load it under another --version",
+                                     name=ident, version=info.version)
+        summary.status = "unchanged"
+        if activate and not dry_run:
+            with store.transaction() as conn:
+                conn.execute(f"UPDATE {table} SET active = (id = ?) WHERE {key} = ?", (existing["id"], ident))
+        summary.active = bool(activate or existing["active"])
+        return summary
+    counter = "maps" if kind == "map_set" else "members"
+    if dry_run:
+        summary.status = "dry-run"
+        for row in rows:
+            if isinstance(row, Skipped):
+                summary.skipped[row.reason] += 1
+            else:
+                summary.counts[counter] += 1
+        return summary
+    now = utc_now()
+    with store.transaction() as conn:
+        if kind == "map_set":
+            set_id = conn.execute(
+                "INSERT INTO map_sets (name, version, url, title, kind, source_system, target_system, source, "
+                "checksum, loaded_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (info.name, info.version, info.url, info.title, info.kind, info.source_system, info.target_system,
+                 info.source, info.checksum, now, now)).lastrowid
+        else:
+            set_id = conn.execute(
+                "INSERT INTO value_sets (url, version, name, title, source, checksum, loaded_at, compose) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (info.url, info.version, info.name, info.title, info.source, info.checksum, now,
+                 info.compose)).lastrowid
+        batch: list = []
+        for row in rows:
+            if isinstance(row, Skipped):
+                summary.skipped[row.reason] += 1
+                continue
+            summary.counts[counter] += 1
+            batch.append(row)
+            if len(batch) >= BATCH:
+                _flush_set(conn, kind, set_id, batch, now)
+                if progress:
+                    progress(len(batch))
+                batch.clear()
+        _flush_set(conn, kind, set_id, batch, now)
+        if progress:
+            progress(len(batch))
+        count_column = "entry_count" if kind == "map_set" else "member_count"
+        conn.execute(f"UPDATE {table} SET {count_column} = ? WHERE id = ?", (summary.counts[counter], set_id))
+        first = conn.execute(f"SELECT count(*) FROM {table} WHERE {key} = ? AND active = 1", (ident,)).fetchone()[0] == 0
+        if activate or first:
+            conn.execute(f"UPDATE {table} SET active = (id = ?) WHERE {key} = ?", (set_id, ident))
+            summary.active = True
+        store.audit("loader", "load", kind, f"{ident}|{info.version}",
+                    after={"checksum": info.checksum, "counts": dict(summary.counts)})
+    return summary
+
+
+def _flush_set(conn, kind: str, set_id: int, batch: list, now: str) -> None:
+    if not batch:
+        return
+    if kind == "map_set":
+        conn.executemany(
+            "INSERT INTO map_entries (map_set_id, source_system, source_code, source_display, target_system, "
+            "target_code, target_display, relationship, confidence, status, author, provenance, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(set_id, *r, now, now) for r in batch])
+    else:
+        conn.executemany("INSERT OR IGNORE INTO value_set_members (vs_id, system, version, code, display) "
+                         "VALUES (?, ?, ?, ?, ?)", [(set_id, r.system, r.version, r.code, r.display) for r in batch])
