@@ -11,7 +11,8 @@ PORT ?= 50051
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	command -v java >/dev/null || (apt-get update && apt-get install -y openjdk-17-jre-headless)  # pyspark
 	touch $@
 
 # Builds the default database if missing (and brings an old one up to date), then serves.

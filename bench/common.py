@@ -23,8 +23,14 @@ def ensure_default_db(path: Path) -> Path:
 @contextmanager
 def running_server(db: Path):
     """`termbridge serve --port 0` in a child process; yields its address."""
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli.main", "serve", "--port", "0", "--db", str(db)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    with running_process(["-m", "server.cli.main", "serve", "--port", "0", "--db", str(db)]) as address:
+        yield address
+
+
+@contextmanager
+def running_process(args: list[str]):
+    """A Python child process that prints "... listening on HOST:PORT"; yields the address."""
+    proc = subprocess.Popen([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = proc.stdout.readline()
         if "listening on" not in line:

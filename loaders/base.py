@@ -60,9 +60,9 @@ def file_checksum(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def text_lines(path: str | Path, encoding: str = "utf-8-sig"):
-    """(line number, line without newline) for a text file; a bad byte is a
-    LoadError naming the file and line."""
+def text_lines(path: str | Path, encoding: str = "utf-8-sig", keep_ends: bool = False):
+    """(line number, line without newline, or with it if keep_ends) for a text
+    file; a bad byte is a LoadError naming the file and line."""
     from server.errors import LoadError
     try:
         fh = open(path, "rb")
@@ -74,4 +74,16 @@ def text_lines(path: str | Path, encoding: str = "utf-8-sig"):
                 text = raw.decode(encoding if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
                 raise LoadError(path, number, f"bad encoding: not UTF-8 at byte {exc.start}") from exc
-            yield number, text.rstrip("\r\n")
+            yield number, text if keep_ends else text.rstrip("\r\n")
+
+
+def system_uri(text: str) -> str | None:
+    """The canonical URI for a system alias, OID or URI; None if `text` is neither
+    a known alias nor URI-shaped (scheme:rest)."""
+    from server.errors import InvalidArgument
+    from server.systems import canonical_system
+    try:
+        return canonical_system(text)
+    except InvalidArgument:
+        text = (text or "").strip().rstrip("/")
+        return text if ":" in text and " " not in text else None

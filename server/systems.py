@@ -24,13 +24,14 @@ _ALIASES = {
     "rxnorm": RXNORM, "urn:oid:2.16.840.1.113883.6.88": RXNORM,
     "cpt": CPT, "urn:oid:2.16.840.1.113883.6.12": CPT,
     "hcpcs": HCPCS, "http://www.cms.gov/medicare/coding/medhcpcsgeninfo": HCPCS,
+    "http://www.cms.gov/medicare/coding/hcpcsreleasecodesets": HCPCS,
     "sdoh": SDOHCC, "sdohcc": SDOHCC, "gravity": SDOHCC,
 }
 
 CANONICAL = frozenset(_ALIASES.values())
 MAX_SYSTEM_LENGTH = 512
 MAX_CODE_LENGTH = 128
-_ICD = re.compile(r"^([A-Z][0-9][0-9A-Z])\.?([0-9A-Z]{0,4})$")
+_ICD = re.compile(r"^([A-Z][0-9A-Z][0-9A-Z])\.?([0-9A-Z]{0,4})$")
 
 
 def canonical_system(system: str, known: set[str] | frozenset[str] = frozenset()) -> str:
@@ -48,8 +49,9 @@ def canonical_system(system: str, known: set[str] | frozenset[str] = frozenset()
     alias = _ALIASES.get(text.lower().rstrip("/"))
     if alias:
         return alias
-    if text in known or text in CANONICAL:
-        return text
+    for candidate in (text, text.rstrip("/")):
+        if candidate in known or candidate in CANONICAL:
+            return candidate
     raise InvalidArgument("UNKNOWN_SYSTEM", f"unknown code system {text!r}", system=text)
 
 

@@ -63,29 +63,43 @@ def init(db_path: str) -> None:
         with progress_bar("default content") as update:
             summaries = build_default(store, progress=update)
         echo_summaries(summaries)
+        from server.match.service import build_index
+        click.echo(build_index(store, db_path))  # MatchText's index, so server start stays fast
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=50051, show_default=True, type=int, help="Port; 0 picks a free one.")
+@click.option("--curators", "curators_file", envvar="TERMBRIDGE_CURATORS_FILE", type=click.Path(dir_okay=False),
+              help="Curators file (identity, role, sha256 of the bearer token); without it curation is read-only. "
+              "Default: $TERMBRIDGE_CURATORS_FILE.")
 @db_option
-def serve(host: str, port: int, db_path: str) -> None:
+def serve(host: str, port: int, curators_file: str | None, db_path: str) -> None:
     """Serve the gRPC API until SIGTERM, then drain in-flight calls and exit 0."""
+    from server.curation.roles import Curators
     from server.engine import Engine
     from server.rpc.app import serve as run
     with cli_errors():
-        run(f"{host}:{port}", Engine(db_path))
+        curators = Curators.load(curators_file) if curators_file else None
+        run(f"{host}:{port}", Engine(db_path, curators=curators))
 
 
 @cli.command()
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(loaders.ALL_FORMAT_NAMES))
 @click.argument("path", type=click.Path())
-@click.option("--system", default="", help="Canonical URI of the code system (local tables, overrides).")
+@click.option("--system", default="", help="Canonical URI: the code system a local-csv table becomes; for fhir, "
+              "load only the resource with this url.")
 @click.option("--version", "version", default="", help="Version to record (default: from the source).")
 @click.option("--activate", is_flag=True, help="Make this version the one that answers.")
 @click.option("--dry-run", is_flag=True, help="Read and count, write nothing.")
+@click.option("--code-column", help="local-csv: column holding the code (default: code).")
+@click.option("--display-column", help="local-csv: column holding the display (default: display).")
+@click.option("--synonyms-column", help="local-csv: column of |-separated synonyms (default: synonyms).")
+@click.option("--parent-column", help="local-csv: column of |-separated parent codes (default: parent).")
+@click.option("--delimiter", help="local-csv: tab, comma, semicolon, pipe or one character (default: by extension).")
 @db_option
-def load(fmt: str, path: str, system: str, version: str, activate: bool, dry_run: bool, db_path: str) -> None:
+def load(fmt: str, path: str, system: str, version: str, activate: bool, dry_run: bool, db_path: str,
+         **format_options) -> None:
     """Load a source file, folder or package in one transaction.
 
     A file that fails to parse leaves the database exactly as it was."""
@@ -94,7 +108,8 @@ def load(fmt: str, path: str, system: str, version: str, activate: bool, dry_run
         store = Store(db_path)
         with progress_bar(f"loading {fmt}") as update:
             summaries = run_load(store, fmt, path, system=system, version=version, activate=activate,
-                                 dry_run=dry_run, progress=update)
+                                 dry_run=dry_run, progress=update,
+                                 **{k: v for k, v in format_options.items() if v is not None})
         echo_summaries(summaries)
 
 
@@ -160,6 +175,26 @@ def status(as_json: bool, db_path: str) -> None:
                 click.echo(f"  {'*' if r['active'] else ' '} {r[name_key]} {r['version']}  "
                            f"{r[count_key]:,} {count_key}  sha256:{r['checksum'][:12]}")
 
+
+if __name__ == "__main__":  # `python -m server.cli.main`: command modules import this very module
+    sys.modules.setdefault("server.cli.main", sys.modules[__name__])
+
+# Commands in their own modules (they import db_option and cli_errors from here).
+from server.cli.curate import curate  # noqa: E402
+from server.cli.match import evaluate_command, match  # noqa: E402
+from server.cli.translate import translate  # noqa: E402
+from server.cli.recode import import_queue, recode  # noqa: E402
+from server.cli.label import label  # noqa: E402
+from server.cli.labels import labels  # noqa: E402
+
+cli.add_command(curate)
+cli.add_command(translate)
+cli.add_command(match)
+cli.add_command(evaluate_command)
+cli.add_command(recode)
+curate.add_command(import_queue)
+cli.add_command(label)
+cli.add_command(labels)
 
 if __name__ == "__main__":
     cli()

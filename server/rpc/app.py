@@ -14,12 +14,11 @@ from grpc_reflection.v1alpha import reflection
 from server.engine import Engine
 from server.rpc.curation import CurationServicer
 from server.rpc.errors import ErrorInterceptor
-from server.rpc.labeling import LabelingServicer
+from server.rpc.labeling import LabelingServicer, add_labeling_servicer
 from server.rpc.terminology import TerminologyServicer
-from server.rpc.translation import TranslationServicer
+from server.rpc.translation import TranslationServicer, add_translation_servicer
 from termbridge.v1 import (curation_service_pb2, curation_service_pb2_grpc, labeling_service_pb2,
-                           labeling_service_pb2_grpc, terminology_service_pb2, terminology_service_pb2_grpc,
-                           translation_service_pb2, translation_service_pb2_grpc)
+                           terminology_service_pb2, terminology_service_pb2_grpc, translation_service_pb2)
 
 log = logging.getLogger("termbridge.server")
 
@@ -28,12 +27,9 @@ SERVICES = {
     "termbridge.v1.TerminologyService": (TerminologyServicer,
                                           terminology_service_pb2_grpc.add_TerminologyServiceServicer_to_server,
                                           terminology_service_pb2),
-    "termbridge.v1.TranslationService": (TranslationServicer,
-                                          translation_service_pb2_grpc.add_TranslationServiceServicer_to_server,
+    "termbridge.v1.TranslationService": (TranslationServicer, add_translation_servicer,
                                           translation_service_pb2),
-    "termbridge.v1.LabelingService": (LabelingServicer,
-                                       labeling_service_pb2_grpc.add_LabelingServiceServicer_to_server,
-                                       labeling_service_pb2),
+    "termbridge.v1.LabelingService": (LabelingServicer, add_labeling_servicer, labeling_service_pb2),
     "termbridge.v1.CurationService": (CurationServicer,
                                        curation_service_pb2_grpc.add_CurationServiceServicer_to_server,
                                        curation_service_pb2),

@@ -128,6 +128,47 @@ BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END;
 """),
+    (2, "sensitivity label value sets", """
+CREATE TABLE label_categories (
+    category TEXT PRIMARY KEY,
+    display TEXT NOT NULL,
+    parents TEXT NOT NULL DEFAULT '',
+    confidentiality TEXT NOT NULL,
+    version TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    position INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE label_value_sets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    category TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    checksum TEXT NOT NULL,
+    loaded_at TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 0,
+    rule_count INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (name, version)
+);
+CREATE TABLE label_rules (
+    vs_id INTEGER NOT NULL REFERENCES label_value_sets(id) ON DELETE CASCADE,
+    system TEXT NOT NULL,
+    match TEXT NOT NULL,
+    code TEXT NOT NULL,
+    display TEXT NOT NULL DEFAULT '',
+    exclude INTEGER NOT NULL DEFAULT 0,
+    source TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX label_rules_set ON label_rules (vs_id);
+CREATE TABLE label_exclusion_settings (
+    rule_key TEXT PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('off', 'include')),
+    actor TEXT NOT NULL,
+    changed_at TEXT NOT NULL
+) WITHOUT ROWID;
+"""),
 ]
 
 LATEST = MIGRATIONS[-1][0]

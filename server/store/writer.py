@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import collections
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable, Iterator, NamedTuple
 
 from loaders.base import Concept, Designation, IsA, Skipped, SourceInfo
 from server.errors import FailedPrecondition, NotFound
@@ -79,8 +80,20 @@ def load_code_system(store: Store, info: SourceInfo, rows: Iterable, *, activate
             summary.active = True
         store.audit("loader", "load", "code_system", f"{info.url}|{info.version}",
                     after={"checksum": info.checksum, "counts": dict(summary.counts)})
-    store.conn.execute("ANALYZE")  # fresh planner statistics for the new rows
+    if not store.conn.in_transaction:  # inside one_transaction() it runs once, at the end
+        store.conn.execute("ANALYZE")  # fresh planner statistics for the new rows
     return summary
+
+
+@contextmanager
+def one_transaction(store: Store) -> Iterator[Store]:
+    """Several resources (a FHIR package, an RF2 release) as one load: every writer
+    call inside joins this transaction, so a failure anywhere leaves the store as before."""
+    before = store.conn.total_changes
+    with store.transaction():
+        yield store
+    if store.conn.total_changes != before:
+        store.conn.execute("ANALYZE")
 
 
 def activate_code_system(store: Store, url: str, version: str) -> None:

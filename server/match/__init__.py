@@ -1,0 +1,12 @@
+"""MatchText: free-text problem entries to ranked SNOMED CT / ICD-10-CM / Gravity
+SDOH codes with calibrated confidence.
+
+Pipeline (matcher.Matcher, one batch at a time):
+  1. normalize + assertion (ConText-style cues: negated, historical, uncertain, family);
+  2. abbreviations (mappings/abbreviations.tsv, every sense kept) and spelling;
+  3. candidates over all designations (index, candidates): exact, order-free,
+     character n-gram and word TF-IDF;
+  4. features + a learned re-ranker (features, rerank, forest);
+  5. isotonic calibration and the auto / review / no_match decision.
+The index is built once per content version and kept next to the database
+(content, index); service.MatchService is what the Engine holds."""

@@ -1,0 +1,137 @@
+"""Abbreviation and acronym expansion from the curated list
+(mappings/abbreviations.tsv): whole tokens, longest match first, every sense
+of an ambiguous abbreviation kept as an alternative query, most likely first."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from server.load import MAPPINGS_DIR
+
+ABBREVIATIONS_FILE = MAPPINGS_DIR / "abbreviations.tsv"
+MAX_SPAN = 3
+MAX_ALTERNATES = 4
+# Abbreviations that are also ordinary words: expanded only when typed in
+# capitals or when the whole entry is terse (the list's own rule).
+ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo".split())
+# Shorthand the coder reads as it is (ICD-10-CM itself writes NOS and NEC).
+KEEP = frozenset({"nos", "nec"})
+SUBSTANCES = frozenset(
+    "alcohol etoh opioid opioids opiate opiates heroin cocaine coke cannabis marijuana mj thc nicotine tobacco "
+    "tob cig cigs cigarette benzo benzos benzodiazepine sedative amphetamine amphet meth methamphetamine "
+    "stimulant stim drug drugs substance polysubstance polysub fentanyl fent oxy oxycodone k2 pcp hallucinogen "
+    "inhalant opi smoker smokes smoking smkr nicotine vape vaping".split())
+
+
+@dataclass(frozen=True)
+class Sense:
+    expansion: str
+    domain: str
+    cue: bool  # an assertion cue (hx, r/o, fh ...): the assertion module handles it
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way to read the entry: kind 0 as typed, 1 first senses, 2 another sense."""
+
+    text: str
+    kind: int
+    evidence: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=4)
+def load(path: Path = ABBREVIATIONS_FILE) -> dict[str, tuple[Sense, ...]]:
+    table: dict[str, list[Sense]] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            abbr = row["abbreviation"].strip().lower()
+            cue = row["domain"] == "shorthand" and "cue" in (row.get("note") or "")
+            table.setdefault(abbr, []).append(Sense(row["expansion"].strip().lower(), row["domain"], cue))
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def _senses(table, span: list[str], previous: str, allow_ordinary: bool) -> tuple[Sense, ...] | None:
+    key = " ".join(span)
+    senses = table.get(key)
+    if not senses or key in KEEP or any(s.cue for s in senses):
+        return None
+    if key in ORDINARY_WORDS and not allow_ordinary:
+        return None
+    if previous in SUBSTANCES:  # "etoh dep" is dependence, not depression
+        senses = tuple(sorted(senses, key=lambda s: s.domain != "sud"))
+    return senses
+
+
+def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
+    """[(original tokens, senses or None)] by longest match; a/b tokens split when whole is unknown."""
+    table = table if table is not None else load()
+    out: list[tuple[str, tuple[Sense, ...] | None]] = []
+    i = 0
+    while i < len(toks):
+        previous = out[-1][0].rsplit(" ", 1)[-1] if out else ""
+        for n in range(min(MAX_SPAN, len(toks) - i), 0, -1):
+            senses = _senses(table, toks[i:i + n], previous, terse or i in capitals)
+            if senses:
+                out.append((" ".join(toks[i:i + n]), senses))
+                i += n
+                break
+        else:
+            token = toks[i]
+            parts = token.strip("/").split("/")
+            if len(parts) > 1 and any(table.get(p) for p in parts):
+                for j, part in enumerate(parts):
+                    if j:
+                        out.append(("/", None))
+                    out.append((part, _senses(table, [part], previous, True)))
+            else:
+                out.append((token, None))
+            i += 1
+    return out
+
+
+def _by_domain(segments, toks: list[str]):
+    """Senses of an ambiguous abbreviation that fit the entry's domain first ("smoker 1/2 ppd")."""
+    domains = {senses[0].domain for _, senses in segments if senses and len(senses) == 1}
+    if any(t in SUBSTANCES for t in toks):
+        domains.add("sud")
+    domains -= {"general", "shorthand"}
+    if not domains:
+        return segments
+    return [(token, tuple(sorted(senses, key=lambda s: s.domain not in domains)) if senses else senses)
+            for token, senses in segments]
+
+
+def expand(toks: list[str], capitals: set[int] = frozenset(), terse: bool = False) -> list[Variant]:
+    """The entry as typed, with first senses, and with each other sense of an ambiguous abbreviation."""
+    segments = _by_domain(segment(toks, set(capitals), terse), toks)
+    original = " ".join(toks)
+    found = [(i, senses) for i, (_, senses) in enumerate(segments) if senses]
+    if not found:
+        return [Variant(original, 0)]
+
+    def render(choice: dict[int, Sense]) -> Variant:
+        words, evidence = [], []
+        for i, (token, senses) in enumerate(segments):
+            if senses:
+                sense = choice.get(i, senses[0])
+                words.append(sense.expansion)
+                evidence.append(f"abbreviation {token} -> {sense.expansion}")
+            else:
+                words.append(token)
+        return Variant(" ".join(words).replace(" / ", " "), 1 if not choice else 2, tuple(evidence))
+
+    variants = [Variant(original, 0), render({})]
+    for i, senses in found:
+        for sense in senses[1:]:
+            if len(variants) >= 2 + MAX_ALTERNATES:
+                break
+            variants.append(render({i: sense}))
+    seen, unique = set(), []
+    for v in variants:
+        if v.text not in seen:
+            seen.add(v.text)
+            unique.append(v)
+    return unique

@@ -1,0 +1,134 @@
+"""Assertion context (ConText-style trigger lists): negated, historical,
+uncertain and family. A trigger counts in the clauses up to and including the
+first one that names something (so "hx of CVA, no residual deficits" is
+historical, not negated); its words are taken out of the text that is matched."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from server.match.normalize import fold, tokens
+
+NEGATED, HISTORICAL, UNCERTAIN, FAMILY = "negated", "historical", "uncertain", "family"
+
+_PRE = {
+    NEGATED: "no|not|denies|denied|deny|denying|negative for|neg for|neg|no evidence of|no signs of|no sign of|"
+             "without evidence of|free of|absence of|never|never had|screened negative for|screened neg for|"
+             "screen negative for|not currently|no longer|no known|no hx of|no history of|no h/o|no known hx of|"
+             "no known history of|no personal history of|no prior",
+    HISTORICAL: "hx|hx of|h/o|history of|hist of|personal history of|personal hx of|past history of|"
+                "past medical history of|pmh|pmhx|phx|s/p|status post|remote|remote hx of|remote history of|"
+                "past|prior|previous|former|formerly|hx of multiple",
+    UNCERTAIN: "r/o|rule out|rule-out|possible|possibly|poss|probable|probably|prob|likely|suspected|suspect|"
+               "suspicion of|suspicious for|susp|?|query|questionable|question of|concern for|concerning for|"
+               "cannot rule out|can't rule out|ddx|presumed|presumptive|eval for|evaluate for|may have|might have",
+    FAMILY: "fh|fhx|fh of|fam hx|fam hx of|family history|family history of|family hx|family hx of|fam h/o|"
+            "family h/o|fmhx|family hist of",
+}
+_POST = {
+    NEGATED: "ruled out|denied|negative|neg|absent|not present",
+    HISTORICAL: "resolved|in the past|years ago|yrs ago",
+    UNCERTAIN: "?|suspected|questionable|possible|vs",
+    FAMILY: "",
+}
+RELATIVES = frozenset("mother father mom dad brother sister sibling siblings parent parents grandmother grandfather "
+                      "grandparent grandma grandpa aunt uncle cousin son daughter maternal paternal twin".split())
+RELATION_VERBS = frozenset("with w/ w has had have dx diagnosed died passed deceased suffers suffered hx h/o history "
+                           "used uses committed".split())
+# "no car", "not enough food": a missing resource is the problem itself, not a negation.
+RESOURCES = frozenset(
+    "transportation transport ride rides car vehicle heat heating hot water electricity power utilities utility "
+    "phone internet wifi computer smartphone food groceries meals money income insurance coverage job work "
+    "employment housing home house place shelter address bed support friends family visitors contact childcare "
+    "daycare access medicaid medicare benefits ged diploma education stable permanent fixed safe running one "
+    "enough means way health health-insurance teeth".split())
+# One-word triggers that count anywhere in a clause; the others only open one ("past 12 months").
+ANYWHERE = frozenset("denies denied deny denying hx h/o s/p fh fhx pmh r/o ? suspected possible probable susp poss "
+                     "former".split())
+_CLAUSE = re.compile(r"[,;:()\[\]]|\s-\s|\.\s")
+MAX_TRIGGER = 5
+
+
+def _table(spec: dict[str, str]) -> dict[tuple[str, ...], str]:
+    return {tuple(tokens(t)): flag for flag, alts in spec.items() for t in alts.split("|") if t}
+
+
+PRE, POST = _table(_PRE), _table(_POST)
+
+
+@dataclass
+class Assertion:
+    negated: bool = False
+    historical: bool = False
+    uncertain: bool = False
+    family: bool = False
+    triggers: list[str] = field(default_factory=list)
+
+    def flags(self) -> list[str]:
+        return [f for f in (NEGATED, HISTORICAL, UNCERTAIN, FAMILY) if getattr(self, f)]
+
+
+@dataclass
+class Parsed:
+    """The entry split into clauses of (token, typed in capitals), trigger words removed."""
+
+    assertion: Assertion
+    clauses: list[list[tuple[str, bool]]]
+
+    def text(self, main_only: bool = False) -> str:
+        clauses = self.clauses[:1] if main_only else self.clauses
+        return " ".join(t for c in clauses for t, _ in c)
+
+
+def _longest(table, toks: list[str], i: int) -> int:
+    for n in range(min(MAX_TRIGGER, len(toks) - i), 0, -1):
+        if tuple(toks[i:i + n]) in table:
+            return n
+    return 0
+
+
+def _scan(toks: list[str]) -> tuple[list[tuple[str, str, int, int]], set[int]]:
+    """Triggers as (flag, phrase, start, end) and the token positions they cover."""
+    found, covered = [], set()
+    i = 0
+    while i < len(toks):
+        n = _longest(PRE, toks, i)
+        flag = PRE.get(tuple(toks[i:i + n])) if n and (i == 0 or n > 1 or toks[i] in ANYWHERE) else None
+        if flag == NEGATED and i + n < len(toks) and toks[i + n] in RESOURCES and n == 1:
+            flag = None  # "no transportation": the lack is the finding
+        if flag is None and toks[i] in RELATIVES:
+            window = toks[i + 1:i + 4]
+            verb = next((j for j, t in enumerate(window) if t in RELATION_VERBS), None)
+            if verb is not None and (i == 0 or toks[i - 1] not in ("for", "with", "by", "of", "from")):
+                flag, n = FAMILY, verb + 2
+        if flag is None:
+            n = _longest(POST, toks, i)
+            flag = POST.get(tuple(toks[i:i + n])) if n and i + n == len(toks) and i > 0 else None
+        if flag:
+            found.append((flag, " ".join(toks[i:i + n]), i, i + n))
+            covered.update(range(i, i + n))
+            i += n
+        else:
+            i += 1
+    return found, covered
+
+
+def detect(text: str) -> Parsed:
+    assertion = Assertion()
+    clauses: list[list[tuple[str, bool]]] = []
+    named = False
+    for part in _CLAUSE.split(fold(text)):
+        raw = tokens(part.lower())
+        capitals = [t.isupper() and len(t) > 1 for t in re.findall(r"[A-Za-z0-9]+(?:[/+'-][A-Za-z0-9]+)*/?|\?", part)]
+        if not raw:
+            continue
+        found, covered = _scan(raw) if not named else ([], set())
+        kept = [(t, capitals[j] if j < len(capitals) else False) for j, t in enumerate(raw) if j not in covered]
+        for flag, phrase, _, _ in found:
+            setattr(assertion, flag, True)
+            assertion.triggers.append(phrase)
+        if kept:
+            clauses.append(kept)
+            named = True
+    return Parsed(assertion, clauses)

@@ -1,0 +1,149 @@
+"""Candidate generation over all designations of one target system, for a batch
+of prepared queries: exact normalized term, order-free exact, character n-gram
+TF-IDF and word TF-IDF nearest terms by their rarer n-grams and words (one
+sparse product per batch), pooled over every reading of the entry and cut to
+the best MAX_CONCEPTS concepts; then the full cosine of every term of every
+candidate with every reading (the sparse product's value plus the common
+columns' part, computed densely), for the whole batch at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from server.match.index import QueryVectors, SystemIndex
+from server.match.normalize import bag_key
+
+K_CHAR = 30
+K_WORD = 30
+MAX_CONCEPTS = 20
+EXACT_BONUS = 2.0
+
+
+@dataclass
+class Batch:
+    """Candidates of a batch of entries, flattened: candidate rows grouped by entry,
+    term rows grouped by candidate, (term, reading) pairs grouped by term."""
+
+    queries: list
+    cand_start: np.ndarray  # first candidate row of each entry (+ end)
+    cand_query: np.ndarray
+    cand_concept: np.ndarray
+    term_start: np.ndarray  # first term row of each candidate (+ end)
+    term_id: np.ndarray
+    pair_start: np.ndarray  # first pair of each term row (+ end)
+    pair_reading: np.ndarray  # reading index within the entry
+    char: np.ndarray  # cosine of the pair
+    word: np.ndarray
+    exact: list[dict[int, int]]  # per entry: term id -> first reading equal to it
+    bag: list[dict[int, int]]  # the same, word order and stop words ignored
+
+
+def _top(matrix: sp.csr_matrix, row: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    start, end = matrix.indptr[row], matrix.indptr[row + 1]
+    data, cols = matrix.data[start:end], matrix.indices[start:end]
+    if len(data) > k:
+        keep = np.argpartition(-data, k)[:k]
+        data, cols = data[keep], cols[keep]
+    return cols, data
+
+
+def _lookup(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """matrix[rows[i], cols[i]] for every i (0 where nothing is stored); indices must be sorted."""
+    if not len(rows) or not matrix.nnz:
+        return np.zeros(len(rows), dtype=np.float32)
+    width = np.int64(matrix.shape[1])
+    stored = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr)) * width + matrix.indices
+    wanted = rows.astype(np.int64) * width + cols
+    at = np.minimum(np.searchsorted(stored, wanted), len(stored) - 1)
+    return np.where(stored[at] == wanted, matrix.data[at], 0).astype(np.float32)
+
+
+def _common_part(common: sp.csr_matrix, terms: np.ndarray, dense: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Dot product of each term's common-n-gram part with its reading's (dense) common part."""
+    lengths = np.diff(common.indptr)[terms]
+    if not lengths.sum():
+        return np.zeros(len(terms), dtype=np.float32)
+    pair = np.repeat(np.arange(len(terms)), lengths)
+    flat = np.repeat(common.indptr[terms], lengths) + np.arange(lengths.sum()) - np.repeat(
+        np.cumsum(lengths) - lengths, lengths)
+    values = common.data[flat] * dense[rows[pair], common.indices[flat]]
+    return np.bincount(pair, weights=values, minlength=len(terms)).astype(np.float32)
+
+
+def readings(queries) -> list[str]:
+    return [v.text for q in queries for v in q.variants]
+
+
+def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set[int]] | None = None) -> Batch:
+    """Candidates in one system; `vectors` are those of readings(queries), shared by every system."""
+    texts = readings(queries)
+    starts = np.cumsum([0] + [len(q.variants) for q in queries])
+    s_char, s_word = ((rare @ matrix_t).tocsr() for (rare, _), matrix_t in ((vectors.char, sub.char_t),
+                                                                            (vectors.word, sub.word_t)))
+    s_char.sort_indices()
+    s_word.sort_indices()
+    dense_char, dense_word = vectors.char[1], vectors.word[1]
+    cand_concept, cand_start, exacts, bags = [], [0], [], []
+    for n in range(len(queries)):
+        skip = exclude[n] if exclude else ()
+        score: dict[int, float] = {}
+        exact: dict[int, int] = {}
+        bag: dict[int, int] = {}
+        for row in range(starts[n], starts[n + 1]):
+            for matrix, k in ((s_char, K_CHAR), (s_word, K_WORD)):
+                cols, data = _top(matrix, row, k)
+                for term, value in zip(cols.tolist(), data.tolist()):
+                    if term not in skip:
+                        c = int(sub.term_concept[term])
+                        if value > score.get(c, 0.0):
+                            score[c] = value
+            text = texts[row]
+            for found, lookup in ((exact, sub.exact.get(text, ())), (bag, sub.bag.get(bag_key(text), ()))):
+                for t in lookup:
+                    if t not in skip:
+                        found.setdefault(t, row - starts[n])
+        for term in exact.keys() | bag.keys():
+            c = int(sub.term_concept[term])
+            score[c] = score.get(c, 0.0) + EXACT_BONUS
+        chosen = sorted(score, key=lambda c: -score[c])[:MAX_CONCEPTS]
+        cand_concept.extend(chosen)
+        cand_start.append(len(cand_concept))
+        exacts.append(exact)
+        bags.append(bag)
+    cand_concept = np.array(cand_concept, dtype=np.int64)
+    cand_start = np.array(cand_start, dtype=np.int64)
+    cand_query = np.repeat(np.arange(len(queries)), np.diff(cand_start))
+    similarity = (s_char, dense_char, s_word, dense_word)
+    return _pairs(queries, sub, similarity, starts, cand_start, cand_query, cand_concept, exacts, bags, exclude)
+
+
+def _pairs(queries, sub, similarity, starts, cand_start, cand_query, cand_concept, exacts, bags, exclude):
+    groups = [sub.concept_terms[c] for c in cand_concept.tolist()]
+    term_id = np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64)
+    term_cand = np.repeat(np.arange(len(cand_concept)), [len(g) for g in groups])
+    if exclude and any(exclude):
+        held = set().union(*exclude)
+        keep = np.array([t not in held for t in term_id.tolist()], dtype=bool)
+        term_id, term_cand = term_id[keep], term_cand[keep]
+        present = np.zeros(len(cand_concept), dtype=bool)
+        present[term_cand] = True  # a candidate whose every term is held out drops out
+        remap = np.cumsum(present) - 1
+        term_cand = remap[term_cand]
+        cand_concept, cand_query = cand_concept[present], cand_query[present]
+        cand_start = np.searchsorted(cand_query, np.arange(len(queries) + 1))
+    term_query = cand_query[term_cand]
+    n_read = np.diff(starts)[term_query]
+    pair_term = np.repeat(np.arange(len(term_id)), n_read)
+    pair_start = np.concatenate([[0], np.cumsum(n_read)])
+    pair_reading = np.arange(len(pair_term)) - pair_start[pair_term]
+    pair_row = starts[term_query][pair_term] + pair_reading
+    s_char, dense_char, s_word, dense_word = similarity
+    terms = term_id[pair_term]
+    char = _lookup(s_char, pair_row, terms) + _common_part(sub.common[0], terms, dense_char, pair_row)
+    word = _lookup(s_word, pair_row, terms) + _common_part(sub.common[1], terms, dense_word, pair_row)
+    term_start = np.searchsorted(term_cand, np.arange(len(cand_concept) + 1))
+    return Batch(queries, cand_start, cand_query, cand_concept, term_start, term_id, pair_start, pair_reading,
+                 char, word, exacts, bags)

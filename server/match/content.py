@@ -1,0 +1,217 @@
+"""What the matcher can answer with, read from the store and mappings/:
+
+- base content (one index per content version): every active code system's
+  concepts and designations, the curated alias files in mappings/aliases/, the
+  public SNOMED CT descriptions and the Gravity SDOH categories;
+- map content (rebuilt in memory when map sets change, never retrained): the
+  source labels of accepted map entries that answer translation (curated
+  crosswalks, local-code maps, curators' accepted decisions - at once) as
+  aliases of their targets, and the designations of a
+  code carried over a curated map to the code it maps to (Z59.41 -> SDOHCC
+  food-insecurity, F32.A -> SNOMED CT 35489007).
+
+ICD-10-CM answers are billable codes. A non-billable category's title and
+includes-notes lead to its default code (the coder's convention: the
+"without ..."/"uncomplicated" child, else "unspecified", else the .9 child), and a code with
+7th-character extensions is offered as its initial-encounter (A) form."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from server import systems
+from server.curation.effective import answering_rows
+from server.load import MAPPINGS_DIR
+from server.relationships import EQUIVALENT, NARROWER
+from server.store.store import Store
+
+ALIAS_DIR = MAPPINGS_DIR / "aliases"
+CLINICAL_ALIASES = ALIAS_DIR / "clinical_aliases.tsv"
+SNOMED_DESCRIPTIONS = ALIAS_DIR / "snomed_public_descriptions.tsv"
+SDOH_CATEGORIES = ALIAS_DIR / "sdohcc_categories.tsv"
+BASE_FILES = (CLINICAL_ALIASES, SNOMED_DESCRIPTIONS, SDOH_CATEGORIES, MAPPINGS_DIR / "abbreviations.tsv")
+
+# Where a designation came from (a feature of the re-ranker).
+PREFERRED, INCLUSION, CATEGORY, ALIAS, MAP_LABEL, VIA_MAP, PUBLIC = range(7)
+KIND_NAMES = ("title", "inclusion term", "category default", "curated alias", "map label", "via map",
+              "public description")
+CARRY = (EQUIVALENT, NARROWER)  # the source label is a kind of the target: safe to carry
+SKIP_SOURCES = {systems.LOINC}  # LOINC answers mean nothing without their question
+_TAG = re.compile(r"\s*\((disorder|finding|situation|event|procedure|qualifier value|observable entity)\)$")
+_UNSPECIFIED = re.compile(r"\bunspecified\b|\bnot otherwise specified\b|\bnos\b")
+_UNCOMPLICATED = re.compile(r"\bwithout\b|uncomplicated|not intractable")
+
+
+@dataclass
+class Concept:
+    system: str
+    code: str
+    display: str
+    billable: bool = True
+    category: bool = False  # default code of a non-billable category (ICD-10-CM)
+
+
+@dataclass
+class Content:
+    concepts: dict[tuple[str, str], Concept] = field(default_factory=dict)
+    terms: list[tuple[str, str, str, int]] = field(default_factory=list)  # (system, code, text, kind)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def add_concept(self, concept: Concept) -> None:
+        self.concepts.setdefault((concept.system, concept.code), concept)
+
+    def add_term(self, system: str, code: str, text: str, kind: int) -> bool:
+        if (system, code) not in self.concepts or not text.strip():
+            return False
+        self.terms.append((system, code, _TAG.sub("", text.strip()), kind))
+        return True
+
+
+def file_digest(paths) -> str:
+    digest = hashlib.sha256()
+    for p in paths:
+        digest.update(Path(p).name.encode())
+        digest.update(Path(p).read_bytes() if Path(p).exists() else b"")
+    return digest.hexdigest()
+
+
+def base_fingerprint(store: Store) -> str:
+    """Content version of the base index: loaded code systems, curated files and the code that builds it."""
+    systems_part = [(r["url"], r["version"], r["checksum"]) for r in store.code_systems(include_inactive=False)]
+    builders = sorted(Path(__file__).parent.glob("*.py"))
+    return hashlib.sha256(json.dumps([systems_part, file_digest(BASE_FILES), file_digest(builders)]).encode()
+                          ).hexdigest()
+
+
+def map_fingerprint(store: Store) -> str:
+    """Changes whenever an entry of an active map set or a curation draft does."""
+    row = store.one("SELECT count(*), max(e.updated_at), sum(e.revision), group_concat(DISTINCT s.id) "
+                    "FROM map_entries e JOIN map_sets s ON s.id = e.map_set_id "
+                    "WHERE s.active = 1 OR s.published_at IS NULL")
+    return hashlib.sha256(json.dumps(list(row)).encode()).hexdigest()
+
+
+def read_base(store: Store) -> Content:
+    content = Content()
+    for cs in store.code_systems(include_inactive=False):
+        if cs["url"] == systems.ICD10CM:
+            _icd10cm(store, cs["id"], content)
+        else:
+            _code_system(store, cs, content)
+    _sdoh_categories(content)
+    _snomed_descriptions(content)
+    _clinical_aliases(content)
+    return content
+
+
+def _icd10cm(store: Store, cs_id: int, content: Content) -> None:
+    rows = {r["code"]: r for r in store.query("SELECT code, display, billable, properties FROM concepts "
+                                               "WHERE cs_id = ? AND active = 1", (cs_id,))}
+    children: dict[str, list[str]] = {}
+    for r in store.query("SELECT child, parent FROM hierarchy WHERE cs_id = ? ORDER BY child", (cs_id,)):
+        children.setdefault(r["parent"], []).append(r["child"])
+    properties = {code: json.loads(r["properties"]) if r["properties"] else {} for code, r in rows.items()}
+    seventh = {code: p.get("seventh_character") for code, p in properties.items()}
+
+    def offered(code: str) -> bool:
+        return bool(rows[code]["billable"]) and seventh[code] in (None, "A", "0")
+
+    def default(code: str, depth: int = 0) -> str | None:
+        if offered(code):
+            return code
+        kids = [c for c in children.get(code, []) if c in rows]
+        if not kids or depth > 4 or properties[code].get("kind") in ("chapter", "block"):
+            return None
+        pick = (next((c for c in kids if seventh[c] in ("A", "0")), None)
+                or next((c for c in kids if _UNCOMPLICATED.search(rows[c]["display"].lower())), None)
+                or next((c for c in kids if _UNSPECIFIED.search(rows[c]["display"].lower())), None)
+                or next((c for c in reversed(kids) if c.endswith("9")), None)
+                or (kids[0] if len(kids) == 1 else None))
+        return default(pick, depth + 1) if pick else None
+
+    target = {code: default(code) for code in rows}
+    for code, r in rows.items():
+        if offered(code):
+            content.add_concept(Concept(systems.ICD10CM, code, r["display"], True))
+    for r in store.query("SELECT code, value, use FROM designations WHERE cs_id = ? ORDER BY rowid", (cs_id,)):
+        to = target.get(r["code"])
+        if to is None:
+            continue
+        if to == r["code"] or (seventh.get(to) and to[:-1].rstrip("X") == r["code"]):
+            # a code's own terms; "T14.91 Suicide attempt" names its initial-encounter form T14.91XA
+            kind = PREFERRED if r["use"] == "preferred" else INCLUSION
+        else:
+            kind = CATEGORY
+        content.add_term(systems.ICD10CM, to, r["value"], kind)
+
+
+def _code_system(store: Store, cs, content: Content) -> None:
+    only = _sdoh_codes() if cs["url"] == systems.SDOHCC else None
+    for r in store.query("SELECT code, display FROM concepts WHERE cs_id = ? AND active = 1", (cs["id"],)):
+        if only is None or r["code"] in only:
+            content.add_concept(Concept(cs["url"], r["code"], r["display"], True))
+    for r in store.query("SELECT code, value, use FROM designations WHERE cs_id = ?", (cs["id"],)):
+        content.add_term(cs["url"], r["code"], r["value"], PREFERRED if r["use"] == "preferred" else INCLUSION)
+    for (system, code), concept in list(content.concepts.items()):
+        if system == cs["url"]:
+            content.add_term(system, code, concept.display, PREFERRED)
+
+
+def _tsv(path: Path):
+    with open(path, encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh, delimiter="\t")
+
+
+def _sdoh_codes() -> set[str]:
+    return {r["code"] for r in _tsv(SDOH_CATEGORIES)}
+
+
+def _sdoh_categories(content: Content) -> None:
+    """The Gravity SDOH categories a problem can fall under (all of them, even when
+    the SDOHCC code system is not loaded)."""
+    for r in _tsv(SDOH_CATEGORIES):
+        content.add_concept(Concept(systems.SDOHCC, r["code"], r["display"], True))
+        content.add_term(systems.SDOHCC, r["code"], r["display"], PREFERRED)
+
+
+def _snomed_descriptions(content: Content) -> None:
+    for r in _tsv(SNOMED_DESCRIPTIONS):
+        content.add_concept(Concept(systems.SNOMED, r["code"], r["term"], True))
+        content.add_term(systems.SNOMED, r["code"], r["term"], PUBLIC)
+
+
+def _clinical_aliases(content: Content) -> None:
+    for r in _tsv(CLINICAL_ALIASES):
+        system = systems.canonical_system(r["system"])
+        code = systems.normalize_code(system, r["code"])
+        if not content.add_term(system, code, r["text"], ALIAS):
+            content.skipped[f"{r['system']}|{code}"] = content.skipped.get(f"{r['system']}|{code}", 0) + 1
+
+
+def read_maps(store: Store, base: Content) -> Content:
+    """Accepted map entries that answer translation now (published versions, and curators'
+    draft decisions at once: server.curation.effective) as aliases and carried designations."""
+    overlay = Content(concepts=dict(base.concepts))
+    by_code: dict[tuple[str, str], list[str]] = {}
+    for system, code, text, kind in base.terms:
+        if kind in (PREFERRED, INCLUSION, ALIAS):
+            by_code.setdefault((system, code), []).append(text)
+    for r in answering_rows(store):
+        if r["status"] != "accepted" or r["source_system"] in SKIP_SOURCES or r["relationship"] not in CARRY:
+            continue
+        source, target = (r["source_system"], r["source_code"]), (r["target_system"], r["target_code"])
+        if target not in base.concepts and r["target_system"] == systems.SNOMED and r["target_display"]:
+            overlay.add_concept(Concept(systems.SNOMED, r["target_code"], r["target_display"], True))
+            overlay.add_term(systems.SNOMED, r["target_code"], r["target_display"], MAP_LABEL)
+        overlay.add_term(*target, r["source_display"] or "", MAP_LABEL)
+        for text in by_code.get(source, []):
+            overlay.add_term(*target, text, VIA_MAP)
+        if r["relationship"] == EQUIVALENT:
+            for text in by_code.get(target, []) if source in base.concepts else []:
+                overlay.add_term(*source, text, VIA_MAP)
+    return overlay

@@ -1,0 +1,174 @@
+"""Features of a (entry, candidate concept) pair for the re-ranker: how similar
+the best term is (char and word TF-IDF, exact, order-free, rapidfuzz), how much
+of the entry it covers and how much it adds, where the term came from, what the
+code is (billable, depth, "unspecified", "other", history/family codes) and how
+that fits the assertion found in the entry."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from server import systems
+from server.match import content, query as q_mod
+from server.match.normalize import word_set
+
+GENERIC = frozenset("unspecified nos uncomplicated without complication not elsewhere classified otherwise specified "
+                    "initial encounter disorder disease condition type site other unsp".split())
+_UNSPECIFIED = re.compile(r"\bunspecified\b|\bnos\b|not otherwise specified")
+# Qualifiers that exclude each other: a term saying another one is a different code.
+QUALIFIERS = [frozenset(g.split()) for g in (
+    "left right bilateral unilateral", "mild moderate severe profound", "acute chronic subacute",
+    "early sustained", "partial full", "single recurrent", "with without", "initial subsequent sequela",
+    "abuse dependence", "upper lower", "primary secondary", "type1 type2", "first second third")]
+N_KINDS, N_READINGS = 7, 6
+FLAG_NAMES = ["billable", "unspecified", "other", "history_code", "family_code", "depth", "seventh", "has_alias",
+              "log_terms", "icd", "snomed", "sdoh"]
+NAMES = (["char", "word", "comb", "char_primary", "word_primary", "exact", "exact_typed", "bag"]
+         + [f"term_{k}" for k in range(N_KINDS)] + [f"reading_{k}" for k in range(N_READINGS)]
+         + ["q_cov", "t_cov", "n_extra", "n_generic", "display_cov", "token_set", "ratio", "n_missing",
+            "n_conflict", "number_conflict"]
+         + FLAG_NAMES
+         + ["negated", "historical", "uncertain", "family", "family_fit", "history_fit", "family_misfit",
+            "history_misfit"]
+         + ["rank_char", "rank_word", "rank_comb", "margin_comb", "n_exact", "q_words", "abbreviated",
+            "spelled", "n_readings", "n_candidates", "n_unknown"])
+
+
+def concept_flags(system: str, codes: list[str], displays: list[str], term_concept: np.ndarray,
+                  term_kind: np.ndarray) -> np.ndarray:
+    """Per-concept columns of FLAG_NAMES (computed once per index)."""
+    n = len(codes)
+    alias = np.zeros(n, dtype=bool)
+    alias[term_concept[np.isin(term_kind, (content.ALIAS, content.MAP_LABEL))]] = True
+    counts = np.bincount(term_concept, minlength=n)
+    out = np.zeros((n, len(FLAG_NAMES)), dtype=np.float32)
+    icd = system == systems.ICD10CM
+    for i, (code, display) in enumerate(zip(codes, displays)):
+        d = display.lower()
+        plain = code.replace(".", "")
+        out[i, 1] = bool(_UNSPECIFIED.search(d))
+        out[i, 2] = d.startswith("other ") or "other specified" in d
+        out[i, 3] = d.startswith(("personal history", "history of"))
+        out[i, 4] = d.startswith("family history")
+        out[i, 5] = len(plain) - 3 if icd else 0
+        out[i, 6] = icd and len(plain) == 7
+    out[:, 7] = alias
+    out[:, 8] = np.log1p(counts)
+    out[:, 9], out[:, 10], out[:, 11] = icd, system == systems.SNOMED, system == systems.SDOHCC
+    return out
+
+
+def _primary(query) -> int:
+    for i, v in enumerate(query.variants):
+        if v.text == query.reading:
+            return i
+    return min(1, len(query.variants) - 1)
+
+
+def _segments(values: np.ndarray, starts: np.ndarray, op=np.maximum) -> np.ndarray:
+    """op over consecutive non-empty segments [starts[i], starts[i+1])."""
+    if not len(values):
+        return np.zeros(len(starts) - 1, dtype=np.float32)
+    return op.reduceat(values, starts[:-1])
+
+
+def _segment_argmax(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Index (into values) of the largest value of each non-empty segment; first on ties."""
+    owner = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+    order = np.lexsort((-np.arange(len(values)), values, owner))
+    return order[starts[1:] - 1]
+
+
+def _group_max(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    out = np.full(n, -np.inf, dtype=np.float32)
+    np.maximum.at(out, group, values)
+    return out
+
+
+def batch_features(batch, sub) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features per candidate row, best term id, best reading index) for a whole batch."""
+    queries = batch.queries
+    nc = len(batch.cand_concept)
+    x = np.zeros((nc, len(NAMES)), dtype=np.float32)
+    if nc == 0:
+        return x, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    comb = 0.5 * (batch.char + batch.word)
+    term_cand = np.repeat(np.arange(nc), np.diff(batch.term_start))
+    term_query = batch.cand_query[term_cand]
+    term_first = batch.term_start[batch.cand_start[:-1]]  # first term row of each entry
+    term_last = batch.term_start[batch.cand_start[1:]]
+    exact_reading = np.full(len(batch.term_id), -1)
+    bag = np.zeros(len(batch.term_id), dtype=bool)
+    for n in range(len(queries)):
+        if batch.exact[n] or batch.bag[n]:
+            rows = np.arange(term_first[n], term_last[n])
+            for row, term in zip(rows.tolist(), batch.term_id[rows].tolist()):
+                exact_reading[row] = batch.exact[n].get(term, -1)
+                bag[row] = term in batch.bag[n]
+    term_comb = _segments(comb, batch.pair_start) + (exact_reading >= 0)
+    term_reading = batch.pair_reading[_segment_argmax(comb, batch.pair_start)]
+    primary = np.array([_primary(q) for q in queries])
+    pair_term = np.repeat(np.arange(len(batch.term_id)), np.diff(batch.pair_start))
+    is_primary = batch.pair_reading == primary[term_query[pair_term]]
+    pair_cand = batch.term_start[:-1]
+    cand_pairs = np.concatenate([batch.pair_start[pair_cand], [len(comb)]])
+    best = _segment_argmax(term_comb, batch.term_start)
+    best_term, best_reading = batch.term_id[best], term_reading[best]
+    kinds = [[v.kind for v in q.variants] for q in queries]
+    kind_start = np.cumsum([0] + [len(k) for k in kinds])
+    kind_flat = np.array([k for ks in kinds for k in ks])
+    typed = (exact_reading >= 0) & np.isin(kind_flat[kind_start[term_query] + np.maximum(exact_reading, 0)],
+                                           (q_mod.AS_TYPED, q_mod.CORE))
+    x[:, 0] = _segments(batch.char, cand_pairs)
+    x[:, 1] = _segments(batch.word, cand_pairs)
+    x[:, 2] = _segments(comb, cand_pairs)
+    x[:, 3] = _segments(np.where(is_primary, batch.char, 0), cand_pairs)
+    x[:, 4] = _segments(np.where(is_primary, batch.word, 0), cand_pairs)
+    x[:, 5] = _segments((exact_reading >= 0).astype(np.float32), batch.term_start)
+    x[:, 6] = _segments(typed.astype(np.float32), batch.term_start)
+    x[:, 7] = _segments(bag.astype(np.float32), batch.term_start)
+    x[np.arange(nc), 8 + sub.term_kind[best_term]] = 1
+    x[np.arange(nc), 8 + N_KINDS + kind_flat[kind_start[batch.cand_query] + best_reading]] = 1
+    o = 8 + N_KINDS + N_READINGS
+    reading_words = [word_set(q.reading) for q in queries]
+    all_words = [frozenset().union(*(word_set(v.text) for v in q.variants)) for q in queries]
+    texts = [[v.text for v in q.variants] for q in queries]
+    rows = []
+    for n, term, r, concept in zip(batch.cand_query.tolist(), best_term.tolist(), best_reading.tolist(),
+                                   batch.cand_concept.tolist()):
+        term_text, reading_text = sub.terms[term], texts[n][r]
+        t_words, v_words, d_words = word_set(term_text), word_set(reading_text), word_set(sub.displays[concept])
+        extra, missing = t_words - v_words, v_words - t_words
+        rows.append((len(reading_words[n] & t_words) / max(len(reading_words[n]), 1),
+                     len(v_words & t_words) / max(len(t_words), 1), len(extra - GENERIC), len(extra & GENERIC),
+                     len(d_words & all_words[n]) / max(len(d_words), 1),
+                     fuzz.token_set_ratio(reading_text, term_text) / 100, fuzz.ratio(reading_text, term_text) / 100,
+                     len(missing - GENERIC), sum(1 for g in QUALIFIERS if missing & g and extra & g),
+                     any(w.isdigit() for w in missing) and any(w.isdigit() for w in extra)))
+    x[:, o:o + 10] = rows
+    o += 10
+    x[:, o:o + len(FLAG_NAMES)] = sub.flags[batch.cand_concept]
+    family_code, history_code = x[:, o + 4], x[:, o + 3]
+    o += len(FLAG_NAMES)
+    flags = np.array([[q.assertion.negated, q.assertion.historical, q.assertion.uncertain, q.assertion.family]
+                      for q in queries], dtype=np.float32)[batch.cand_query]
+    x[:, o:o + 4] = flags
+    x[:, o + 4] = flags[:, 3] * family_code
+    x[:, o + 5] = flags[:, 1] * history_code
+    x[:, o + 6] = (1 - flags[:, 3]) * family_code
+    x[:, o + 7] = (1 - flags[:, 1]) * history_code
+    o = len(NAMES) - 11
+    for j, col in enumerate((0, 1, 2)):
+        order = np.lexsort((-x[:, col], batch.cand_query))
+        x[order, o + j] = np.arange(nc) - batch.cand_start[batch.cand_query[order]]
+    x[:, o + 3] = x[:, 2] - _group_max(x[:, 2], batch.cand_query, len(queries))[batch.cand_query]
+    x[:, o + 4] = np.bincount(batch.cand_query, weights=x[:, 5], minlength=len(queries))[batch.cand_query]
+    per_query = np.array([[len(reading_words[n]), q_mod.EXPANDED in kinds[n], q_mod.SPELLING in kinds[n],
+                           len(kinds[n])] for n in range(len(queries))], dtype=np.float32)
+    x[:, o + 5:o + 9] = per_query[batch.cand_query]
+    x[:, o + 9] = np.diff(batch.cand_start)[batch.cand_query]
+    x[:, o + 10] = np.array([q.unknown for q in queries], dtype=np.float32)[batch.cand_query]
+    return x, best_term, best_reading

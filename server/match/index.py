@@ -1,0 +1,300 @@
+"""The candidate index: for every target system, the normalized terms with their
+concept and kind, character n-gram and word TF-IDF matrices (scikit-learn,
+scipy sparse), exact and order-free lookups, and the word vocabulary for
+spelling correction.
+
+The base part is built once per content version (fingerprint of the loaded code
+systems, the curated files and INDEX_VERSION) and kept next to the database in
+`<db>.match/<fingerprint>/` (scipy .npz + joblib, our own files). The map part
+(accepted map entries and curations) is small and rebuilt in memory."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from server.match import abbreviations, content as content_mod
+from server.match.content import Concept, Content
+from server.match.features import concept_flags
+from server.match.ngrams import CharNgrams, tfidf_rows
+from server.match.spelling import Speller
+from server.match.normalize import bag_key, content_words, normalize, tokens
+
+log = logging.getLogger("termbridge.match")
+INDEX_VERSION = "1"
+# N-grams and words found in more terms than this share are too common to retrieve by.
+RETRIEVAL_MAX_DF = 0.005
+
+
+def term_text(text: str) -> str:
+    """The searchable form of a term or query: normalized tokens, one space apart."""
+    return " ".join(tokens(normalize(text)))
+
+
+def _expanded(text: str) -> str:
+    """An alias written with abbreviations ("MDD REC MOD"), spelled out."""
+    variants = abbreviations.expand(tokens(text), terse=True)
+    return variants[1].text if len(variants) > 1 else text
+
+
+def _common(matrix: sp.csr_matrix) -> np.ndarray:
+    df = np.bincount(matrix.indices, minlength=matrix.shape[1]) / max(matrix.shape[0], 1)
+    return np.flatnonzero(df > RETRIEVAL_MAX_DF)
+
+
+def _split(vectors: sp.csr_matrix, position: np.ndarray, n_common: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """(the rare columns, sparse; the common ones, dense) of row vectors; position maps a
+    column to its place among the common ones, or -1."""
+    rows = np.repeat(np.arange(vectors.shape[0]), np.diff(vectors.indptr))
+    at = position[vectors.indices]
+    common = at >= 0
+    dense = np.zeros((vectors.shape[0], n_common), dtype=np.float32)
+    dense[rows[common], at[common]] = vectors.data[common]
+    keep = ~common
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=vectors.shape[0]))])
+    return sp.csr_matrix((vectors.data[keep], vectors.indices[keep], indptr), shape=vectors.shape), dense
+
+
+@dataclass
+class QueryVectors:
+    """Readings as vectors, each split into rare columns (sparse) and common ones (dense)."""
+
+    char: tuple[sp.csr_matrix, np.ndarray]
+    word: tuple[sp.csr_matrix, np.ndarray]
+
+
+@dataclass
+class Vectorizers:
+    char: CharNgrams
+    word: TfidfVectorizer
+    common_char: np.ndarray  # columns too common to retrieve by (scored densely instead)
+    common_word: np.ndarray
+
+    @classmethod
+    def fit(cls, texts: list[str]) -> tuple["Vectorizers", sp.csr_matrix, sp.csr_matrix]:
+        """The vectorizers and the char and word matrices of `texts`."""
+        char = CharNgrams()
+        char_matrix = char.fit_transform(texts)
+        word = TfidfVectorizer(analyzer=content_words, sublinear_tf=True, dtype=np.float32)
+        word_matrix = word.fit_transform(texts).tocsr()
+        return cls(char, word, _common(char_matrix), _common(word_matrix)), char_matrix, word_matrix
+
+    def words(self, texts: list[str]) -> sp.csr_matrix:
+        """As word.transform(texts), without scikit-learn's per-call checks."""
+        vocabulary = self.word.vocabulary_
+        rows, cols = [], []
+        for n, text in enumerate(texts):
+            for w in content_words(text):
+                j = vocabulary.get(w)
+                if j is not None:
+                    rows.append(n)
+                    cols.append(j)
+        return tfidf_rows(np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), len(texts), self.word.idf_)
+
+    def queries(self, texts: list[str]) -> QueryVectors:
+        if self.__dict__.get("positions") is None:
+            self.positions = []
+            for common, width in ((self.common_char, len(self.char.vocabulary)), (self.common_word, len(self.word.idf_))):
+                position = np.full(width, -1, dtype=np.int64)
+                position[common] = np.arange(len(common))
+                self.positions.append(position)
+        return QueryVectors(_split(self.char.transform(texts), self.positions[0], len(self.common_char)),
+                            _split(self.words(texts), self.positions[1], len(self.common_word)))
+
+
+class SystemIndex:
+    """The terms of one target system and everything needed to search them."""
+
+    def __init__(self, system: str, codes: list[str], displays: list[str], billable: np.ndarray,
+                 terms: list[str], term_concept: np.ndarray, term_kind: np.ndarray, char: sp.csr_matrix,
+                 word: sp.csr_matrix) -> None:
+        self.system, self.codes, self.displays, self.billable = system, codes, displays, billable
+        self.terms, self.term_concept, self.term_kind = terms, term_concept, term_kind
+        self.char, self.word = char, word
+        self.char_t, self.word_t = char.T.tocsr(), word.T.tocsr()
+        self.code_index = {c: i for i, c in enumerate(codes)}
+        self.exact: dict[str, list[int]] = {}
+        self.bag: dict[str, list[int]] = {}
+        for i, t in enumerate(terms):
+            self.exact.setdefault(t, []).append(i)
+            key = bag_key(t)
+            if key:
+                self.bag.setdefault(key, []).append(i)
+        order = np.argsort(term_concept, kind="stable")
+        self.concept_terms = np.split(order, np.searchsorted(term_concept[order], np.arange(1, len(codes))))
+        self.flags = concept_flags(system, codes, displays, term_concept, term_kind)
+        self.common: tuple[sp.csr_matrix, sp.csr_matrix] | None = None  # char and word common columns
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def extended(self, rows, concepts, vectorizers: "Vectorizers") -> "SystemIndex":
+        """A copy with more terms (and concepts) appended; positions of the old ones kept."""
+        codes, displays, billable = list(self.codes), list(self.displays), list(self.billable)
+        position = dict(self.code_index)
+        for _, code, _, _ in rows:
+            if code not in position:
+                position[code] = len(codes)
+                codes.append(code)
+                displays.append(concepts[(self.system, code)].display)
+                billable.append(concepts[(self.system, code)].billable)
+        texts = [t for _, _, t, _ in rows]
+        return SystemIndex(
+            self.system, codes, displays, np.array(billable, dtype=bool), self.terms + texts,
+            np.concatenate([self.term_concept, np.array([position[c] for _, c, _, _ in rows], dtype=np.int32)]),
+            np.concatenate([self.term_kind, np.array([k for _, _, _, k in rows], dtype=np.int8)]),
+            sp.vstack([self.char, vectorizers.char.transform(texts)]).tocsr(),
+            sp.vstack([self.word, vectorizers.word.transform(texts)]).tocsr())
+
+
+class MatchIndex:
+    """Every target system's SystemIndex over shared vectorizers, plus the word vocabulary."""
+
+    def __init__(self, fingerprint: str, vectorizers: Vectorizers, base: Content,
+                 systems: dict[str, SystemIndex]) -> None:
+        self.fingerprint, self.vectorizers, self.base, self.systems = fingerprint, vectorizers, base, systems
+        self.maps = Content(concepts=base.concepts)
+        self._split_common()
+        counts = Counter(w for sub in systems.values() for t in sub.terms for w in t.split())
+        known = frozenset(counts) | frozenset(w for k in abbreviations.load() for w in k.split())
+        self.speller = Speller(counts, known)
+        self.map_fingerprint = ""
+
+    def with_maps(self, overlay: Content, map_fingerprint: str) -> "MatchIndex":
+        """This index with the map content appended (a new object; the old one keeps serving)."""
+        merged = MatchIndex.__new__(MatchIndex)
+        merged.__dict__.update(self.__dict__)
+        merged.systems = dict(self.systems)
+        for system, rows in _by_system(_rows(overlay.terms)).items():
+            if system in merged.systems:
+                merged.systems[system] = merged.systems[system].extended(rows, overlay.concepts, self.vectorizers)
+            else:
+                merged.systems.update(build_systems(overlay.concepts, rows, self.vectorizers))
+        merged.maps, merged.map_fingerprint = overlay, map_fingerprint
+        merged._split_common()
+        return merged
+
+    def _split_common(self) -> None:
+        for sub in self.systems.values():
+            if sub.common is None:
+                sub.common = (sub.char[:, self.vectorizers.common_char].tocsr(),
+                              sub.word[:, self.vectorizers.common_word].tocsr())
+
+
+def _rows(terms) -> list[tuple[str, str, str, int]]:
+    """Terms normalized, aliases also spelled out, duplicates dropped (best kind kept)."""
+    best: dict[tuple[str, str, str], int] = {}
+    for system, code, text, kind in terms:
+        norm = term_text(text)
+        if not norm:
+            continue
+        forms = [norm]
+        if kind in (content_mod.ALIAS, content_mod.MAP_LABEL):
+            forms.append(_expanded(norm))
+        for form in forms:
+            key = (system, code, form)
+            best[key] = min(best.get(key, kind), kind)
+    return [(s, c, t, k) for (s, c, t), k in best.items()]
+
+
+def _by_system(rows) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for row in rows:
+        out.setdefault(row[0], []).append(row)
+    return out
+
+
+def build_systems(concepts, rows, vectorizers: Vectorizers, matrices=None) -> dict[str, SystemIndex]:
+    """One SystemIndex per system; `matrices` = (char, word, row of each text) when already computed."""
+    out = {}
+    for system, items in _by_system(rows).items():
+        codes = sorted({c for _, c, _, _ in items})
+        position = {c: i for i, c in enumerate(codes)}
+        texts = [t for _, _, t, _ in items]
+        if matrices is None:
+            char, word = vectorizers.char.transform(texts), vectorizers.word.transform(texts).tocsr()
+        else:
+            at = [matrices[2][t] for t in texts]
+            char, word = matrices[0][at], matrices[1][at]
+        out[system] = SystemIndex(
+            system, codes, [concepts[(system, c)].display for c in codes],
+            np.array([concepts[(system, c)].billable for c in codes], dtype=bool), texts,
+            np.array([position[c] for _, c, _, _ in items], dtype=np.int32),
+            np.array([k for _, _, _, k in items], dtype=np.int8), char, word)
+    return out
+
+
+def build(store, fingerprint: str) -> MatchIndex:
+    base = content_mod.read_base(store)
+    if base.skipped:
+        log.warning("curated aliases name %d codes that are not loaded", len(base.skipped))
+    rows = _rows(base.terms)
+    texts = sorted({t for _, _, t, _ in rows})
+    vectorizers, char, word = Vectorizers.fit(texts)
+    matrices = (char, word, {t: i for i, t in enumerate(texts)})
+    return MatchIndex(fingerprint, vectorizers, base, build_systems(base.concepts, rows, vectorizers, matrices))
+
+
+def index_dir(db_path: str) -> Path:
+    return Path(f"{db_path}.match")
+
+
+def save(index: MatchIndex, db_path: str) -> Path | None:
+    """Write the base index atomically (JSON, .npz, joblib); older versions next to it are removed."""
+    root = index_dir(db_path)
+    target = root / index.fingerprint[:16]
+    try:
+        root.mkdir(exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".build-"))
+        joblib.dump(index.vectorizers, tmp / "vectorizers.joblib")
+        base = index.base
+        meta = {"fingerprint": index.fingerprint, "version": INDEX_VERSION, "skipped": base.skipped,
+                "concepts": [[c.system, c.code, c.display, c.billable, c.category] for c in base.concepts.values()],
+                "terms": base.terms, "systems": []}
+        for n, sub in enumerate(index.systems.values()):
+            meta["systems"].append({"system": sub.system, "codes": sub.codes, "displays": sub.displays,
+                                    "terms": sub.terms})
+            np.savez(tmp / f"{n}.arrays.npz", billable=sub.billable, term_concept=sub.term_concept,
+                     term_kind=sub.term_kind)
+            sp.save_npz(tmp / f"{n}.char.npz", sub.char, compressed=False)
+            sp.save_npz(tmp / f"{n}.word.npz", sub.word, compressed=False)
+        (tmp / "index.json").write_text(json.dumps(meta))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+        for old in root.iterdir():
+            if old != target and not old.name.startswith(".build-"):
+                shutil.rmtree(old, ignore_errors=True)
+        return target
+    except OSError as exc:
+        log.warning("could not keep the match index on disk (%s); it lives in memory only", exc.strerror)
+        return None
+
+
+def load(db_path: str, fingerprint: str) -> MatchIndex | None:
+    folder = index_dir(db_path) / fingerprint[:16]
+    if not (folder / "index.json").exists():
+        return None
+    meta = json.loads((folder / "index.json").read_text())
+    if meta.get("fingerprint") != fingerprint or meta.get("version") != INDEX_VERSION:
+        return None
+    base = Content(concepts={(s, c): Concept(s, c, d, b, g) for s, c, d, b, g in meta["concepts"]},
+                   terms=[tuple(t) for t in meta["terms"]], skipped=meta["skipped"])
+    systems = {}
+    for n, state in enumerate(meta["systems"]):
+        arrays = np.load(folder / f"{n}.arrays.npz")
+        systems[state["system"]] = SystemIndex(
+            **state, **{k: arrays[k] for k in ("billable", "term_concept", "term_kind")},
+            char=sp.load_npz(folder / f"{n}.char.npz").tocsr(), word=sp.load_npz(folder / f"{n}.word.npz").tocsr())
+    return MatchIndex(fingerprint, joblib.load(folder / "vectorizers.joblib"), base, systems)

@@ -1,0 +1,70 @@
+"""Text normalization shared by the index and the queries: case, accents,
+punctuation, tokens (keeping problem-list shorthand such as w/o, d/o, s/p
+whole) and a light stemmer for word matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_SPACE = re.compile(r"\s+")
+# A token keeps inner / - + ' (w/o, a-fib, bup/nx, alzheimer's) and a trailing / (w/).
+_TOKEN = re.compile(r"[a-z0-9]+(?:[/+'-][a-z0-9]+)*/?|\?")
+_WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset("a an and the of in on at to for by or with from as is are be".split())
+
+
+def fold(text: str) -> str:
+    """No accents, typographic quotes and dashes made plain, single spaces; case kept."""
+    text = text or ""
+    if not text.isascii():
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2013", "-").replace("\u2014", "-")
+    return _SPACE.sub(" ", text).strip()
+
+
+def normalize(text: str) -> str:
+    return fold(text).lower()
+
+
+def tokens(text: str) -> list[str]:
+    """Tokens of normalized text, shorthand kept whole ("w/o", "d/o", "?")."""
+    return _TOKEN.findall(text)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Plural and possessive endings off; enough to match "disorders"/"disorder"."""
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ys")):
+        return word[:-1]
+    return word
+
+
+_TYPE = re.compile(r"\btype (1|2|i|ii)\b")
+_TYPE_NAME = {"1": "type1", "i": "type1", "2": "type2", "ii": "type2"}
+
+
+def words(text: str) -> list[str]:
+    """Stemmed alphanumeric words (the word-level analyzer of the index); "type 2" is one word."""
+    text = _TYPE.sub(lambda m: _TYPE_NAME[m.group(1)], text.replace("'s", ""))
+    return [stem(w) for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS]
+
+
+def bag_key(text: str) -> str:
+    """Order-free key: "dependence, alcohol" and "alcohol dependence" share it."""
+    return " ".join(sorted(set(content_words(text))))
+
+
+@lru_cache(maxsize=262144)
+def word_set(text: str) -> frozenset[str]:
+    """Content words of a term or reading, as a set (cached: terms recur across entries)."""
+    return frozenset(content_words(text))

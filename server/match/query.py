@@ -1,0 +1,72 @@
+"""An entry turned into the readings that are searched: as typed, with the
+assertion cues taken out, with abbreviations spelled out (every sense of an
+ambiguous one), spelling corrected, and - for family or historical entries - its
+first clause as "family history of ..." / "personal history of ..."."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from server.match import abbreviations
+from server.match.abbreviations import Variant
+from server.match.assertion import Assertion, detect
+from server.match.normalize import normalize, tokens
+
+AS_TYPED, CORE, EXPANDED, OTHER_SENSE, SPELLING, ASSERTION = range(6)
+TERSE_TOKENS = 2
+
+
+@dataclass
+class Query:
+    text: str
+    assertion: Assertion
+    reading: str  # the primary reading: cues out, abbreviations spelled out
+    variants: list[Variant]
+    unknown: int = 0  # words of the entry the index has never seen (typos, or words it lacks)
+
+    @property
+    def normalized(self) -> str:
+        return self.reading
+
+
+def _spelling(reading: str, speller) -> tuple[str, list[str]]:
+    words, fixes = [], []
+    for word in reading.split():
+        fix = speller.correct(word)
+        if fix:
+            fixes.append(f"{fix[1]} {word} -> {fix[0]}")
+            word = fix[0]
+        words.append(word)
+    return " ".join(words), fixes
+
+
+def prepare(text: str, index) -> Query:
+    parsed = detect(text)
+    typed = " ".join(tokens(normalize(text)))
+    core = [t for c in parsed.clauses for t, _ in c]
+    capitals = {i for i, (_, cap) in enumerate(t for c in parsed.clauses for t in c) if cap}
+    terse = len(core) <= TERSE_TOKENS or text.isupper()
+    readings = abbreviations.expand(core, capitals, terse)
+    variants = [Variant(typed, AS_TYPED)]
+    kinds = {0: CORE, 1: EXPANDED, 2: OTHER_SENSE}
+    variants += [Variant(v.text, kinds[v.kind], v.evidence) for v in readings]
+    primary = readings[1] if len(readings) > 1 else readings[0]
+    if len(parsed.clauses) > 1:  # "FH CAD - father MI at 50": the cue applies to the first clause
+        main = abbreviations.expand([t for t, _ in parsed.clauses[0]], capitals, terse)
+        first = main[1] if len(main) > 1 else main[0]
+    else:
+        first = primary
+    fixed, fixes = _spelling(primary.text, index.speller)
+    if fixes:
+        variants.append(Variant(fixed, SPELLING, primary.evidence + tuple(fixes)))
+    for flag, prefix in (("family", "family history of"), ("historical", "personal history of")):
+        if getattr(parsed.assertion, flag):
+            variants.append(Variant(f"{prefix} {first.text}", ASSERTION,
+                                    first.evidence + (f"{flag} -> {prefix}",)))
+    seen, unique = set(), []
+    for v in variants:
+        if v.text and v.text not in seen:
+            seen.add(v.text)
+            unique.append(v)
+    unknown = sum(1 for w in primary.text.split() if index.speller.unknown(w))
+    return Query(text, parsed.assertion, fixed if fixes else primary.text, unique, unknown)

@@ -1,0 +1,63 @@
+"""The learned re-ranker (scikit-learn gradient boosting over the features in
+features.py) with its two isotonic calibrators. It is trained offline by
+`python -m bench.train_matcher` on data generated from the terminologies and the
+curated content only, and shipped as mappings/models/matcher.joblib."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import joblib
+import numpy as np
+
+from server.load import MAPPINGS_DIR
+from server.match import features
+from server.match.forest import Forest
+
+MODEL_FILE = MAPPINGS_DIR / "models" / "matcher.joblib"
+
+
+@dataclass
+class Reranker:
+    model: object  # HistGradientBoostingClassifier
+    top: object  # isotonic: score of an entry's first candidate -> P(right)
+    rest: object  # isotonic: score of any other candidate -> P(right)
+    feature_names: list[str]
+    version: str
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        if not len(x):
+            return np.zeros(0)
+        if self.__dict__.get("forest") is None:
+            self.forest = Forest(self.model)
+        return self.forest.predict_proba(x)
+
+    def confidences(self, scores: np.ndarray, first: np.ndarray) -> np.ndarray:
+        """Calibrated confidences of candidates given their scores, `first` marking each
+        entry's best; another candidate is never more confident than its entry's best."""
+        out = np.empty(len(scores))
+        if len(scores):
+            out[first] = _predict(self.top, scores[first])
+            out[~first] = _predict(self.rest, scores[~first])
+        return out
+
+    def save(self, path: Path = MODEL_FILE) -> None:
+        self.__dict__.pop("forest", None)  # rebuilt from the model on first use
+        joblib.dump(self, path, compress=3)
+
+
+def _predict(isotonic, x: np.ndarray) -> np.ndarray:
+    """IsotonicRegression(out_of_bounds="clip").predict, without its per-call checks."""
+    if not hasattr(isotonic, "X_thresholds_"):  # not fitted yet (training): scores as they are
+        return isotonic.predict(x)
+    return np.interp(x, isotonic.X_thresholds_, isotonic.y_thresholds_)
+
+
+@lru_cache(maxsize=2)
+def load(path: Path = MODEL_FILE) -> Reranker:
+    model = joblib.load(path)
+    if model.feature_names != features.NAMES:
+        raise RuntimeError(f"{path} was trained on other features; run `python -m bench.train_matcher`")
+    return model
