@@ -137,11 +137,14 @@ def examples(index: MatchIndex, heldout_path, sdoh: dict, n_icd: int = 12000, se
             if system != systems.SDOHCC and systems.SDOHCC in index.systems and rnd.random() < CROSS_SDOH:
                 out.append(Example(query, systems.SDOHCC, sdoh.get((system, sub.codes[c]), set())))
     for _ in range(GIBBERISH):
-        junk = " ".join("".join(rnd.choice(KEYBOARD) for _ in range(rnd.randint(3, 8)))
-                        for _ in range(rnd.randint(1, 3)))
-        out.append(Example(junk, rnd.choice(list(index.systems)), set()))
+        out.append(Example(gibberish(rnd), rnd.choice(list(index.systems)), set()))
     rnd.shuffle(out)
     return out
+
+
+def gibberish(rnd: random.Random) -> str:
+    """Keyboard noise: an entry no code is right for."""
+    return " ".join("".join(rnd.choice(KEYBOARD) for _ in range(rnd.randint(3, 8))) for _ in range(rnd.randint(1, 3)))
 
 
 def _weight(system: str, code: str, kind: int) -> float:

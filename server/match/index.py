@@ -3,36 +3,29 @@ concept and kind, character n-gram and word TF-IDF matrices (scikit-learn,
 scipy sparse), exact and order-free lookups, and the word vocabulary for
 spelling correction.
 
-The base part is built once per content version (fingerprint of the loaded code
-systems, the curated files and INDEX_VERSION) and kept next to the database in
-`<db>.match/<fingerprint>/` (scipy .npz + joblib, our own files). The map part
-(accepted map entries and curations) is small and rebuilt in memory."""
+The base part is built once per content version (content.base_fingerprint) and
+kept on disk (persist.py); the map part (accepted map entries and curations) is
+small and rebuilt in memory."""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import joblib
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from server.match import abbreviations, content as content_mod
-from server.match.content import Concept, Content
+from server.match.content import Content
 from server.match.features import concept_flags
 from server.match.ngrams import CharNgrams, tfidf_rows
 from server.match.spelling import Speller
 from server.match.normalize import bag_key, content_words, normalize, tokens
 
 log = logging.getLogger("termbridge.match")
-INDEX_VERSION = "1"
 # N-grams and words found in more terms than this share are too common to retrieve by.
 RETRIEVAL_MAX_DF = 0.005
 
@@ -247,54 +240,5 @@ def build(store, fingerprint: str) -> MatchIndex:
 
 
 def index_dir(db_path: str) -> Path:
+    """Where the index of a database is kept: next to it."""
     return Path(f"{db_path}.match")
-
-
-def save(index: MatchIndex, db_path: str) -> Path | None:
-    """Write the base index atomically (JSON, .npz, joblib); older versions next to it are removed."""
-    root = index_dir(db_path)
-    target = root / index.fingerprint[:16]
-    try:
-        root.mkdir(exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=root, prefix=".build-"))
-        joblib.dump(index.vectorizers, tmp / "vectorizers.joblib")
-        base = index.base
-        meta = {"fingerprint": index.fingerprint, "version": INDEX_VERSION, "skipped": base.skipped,
-                "concepts": [[c.system, c.code, c.display, c.billable, c.category] for c in base.concepts.values()],
-                "terms": base.terms, "systems": []}
-        for n, sub in enumerate(index.systems.values()):
-            meta["systems"].append({"system": sub.system, "codes": sub.codes, "displays": sub.displays,
-                                    "terms": sub.terms})
-            np.savez(tmp / f"{n}.arrays.npz", billable=sub.billable, term_concept=sub.term_concept,
-                     term_kind=sub.term_kind)
-            sp.save_npz(tmp / f"{n}.char.npz", sub.char, compressed=False)
-            sp.save_npz(tmp / f"{n}.word.npz", sub.word, compressed=False)
-        (tmp / "index.json").write_text(json.dumps(meta))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-        for old in root.iterdir():
-            if old != target and not old.name.startswith(".build-"):
-                shutil.rmtree(old, ignore_errors=True)
-        return target
-    except OSError as exc:
-        log.warning("could not keep the match index on disk (%s); it lives in memory only", exc.strerror)
-        return None
-
-
-def load(db_path: str, fingerprint: str) -> MatchIndex | None:
-    folder = index_dir(db_path) / fingerprint[:16]
-    if not (folder / "index.json").exists():
-        return None
-    meta = json.loads((folder / "index.json").read_text())
-    if meta.get("fingerprint") != fingerprint or meta.get("version") != INDEX_VERSION:
-        return None
-    base = Content(concepts={(s, c): Concept(s, c, d, b, g) for s, c, d, b, g in meta["concepts"]},
-                   terms=[tuple(t) for t in meta["terms"]], skipped=meta["skipped"])
-    systems = {}
-    for n, state in enumerate(meta["systems"]):
-        arrays = np.load(folder / f"{n}.arrays.npz")
-        systems[state["system"]] = SystemIndex(
-            **state, **{k: arrays[k] for k in ("billable", "term_concept", "term_kind")},
-            char=sp.load_npz(folder / f"{n}.char.npz").tocsr(), word=sp.load_npz(folder / f"{n}.word.npz").tocsr())
-    return MatchIndex(fingerprint, joblib.load(folder / "vectorizers.joblib"), base, systems)

@@ -73,7 +73,7 @@ class Matcher:
               exclude: dict[str, list[set[int]]] | None = None) -> list[MatchResult]:
         queries = self.prepare(texts)
         vectors = self.vectors(queries)
-        results = [MatchResult(q.normalized, q.assertion) for q in queries]
+        results = [MatchResult(q.reading, q.assertion) for q in queries]
         for system in targets:
             ranked_all = self.rank(queries, system, (exclude or {}).get(system), vectors)
             for result, q, ranked in zip(results, queries, ranked_all):

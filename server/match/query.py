@@ -24,10 +24,6 @@ class Query:
     variants: list[Variant]
     unknown: int = 0  # words of the entry the index has never seen (typos, or words it lacks)
 
-    @property
-    def normalized(self) -> str:
-        return self.reading
-
 
 def _spelling(reading: str, speller) -> tuple[str, list[str]]:
     words, fixes = [], []

@@ -12,7 +12,7 @@ import time
 
 from server import systems
 from server.errors import InvalidArgument, NotFound
-from server.match import content, index as index_mod, rerank
+from server.match import content, index as index_mod, persist, rerank
 from server.match.matcher import Matcher
 from server.match.result import MatchResult
 from server.validation import bounded
@@ -43,11 +43,11 @@ def auto_threshold(value: float | None = None) -> float:
 def build_index(store, db_path: str) -> str:
     """Build and save the base index for the store's content version (what `termbridge init` runs)."""
     fingerprint = content.base_fingerprint(store)
-    if index_mod.load(db_path, fingerprint) is not None:
+    if persist.load(db_path, fingerprint) is not None:
         return f"match index {fingerprint[:16]} is up to date"
     started = time.perf_counter()
     built = index_mod.build(store, fingerprint)
-    where = index_mod.save(built, db_path)
+    where = persist.save(built, db_path)
     terms = sum(len(s) for s in built.systems.values())
     return (f"match index {fingerprint[:16]}: {terms:,} terms in {len(built.systems)} systems, "
             f"built in {time.perf_counter() - started:.1f}s{'' if where else ' (not saved)'}")
@@ -80,11 +80,11 @@ class MatchService:
 
     def _load(self, store) -> Matcher:
         fingerprint = content.base_fingerprint(store)
-        index = index_mod.load(self.db_path, fingerprint)
+        index = persist.load(self.db_path, fingerprint)
         if index is None:
             log.info("building the match index for content %s", fingerprint[:16])
             index = index_mod.build(store, fingerprint)
-            index_mod.save(index, self.db_path)
+            persist.save(index, self.db_path)
         index = self._with_maps(index, store, content.map_fingerprint(store))
         return Matcher(index, rerank.load(), self._versions(store))
 
