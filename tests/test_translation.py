@@ -122,6 +122,8 @@ def test_sdoh_range_rules_cover_what_no_map_lists(stub):
     assert "financial hardship" in underdosing.matches[0].provenance.advice
     noncompliance = stub.TranslateCode(request("icd10cm", "Z91.19", ["sdoh"]))  # no rule: only the matcher's guesses
     assert {m.provenance.method for m in noncompliance.matches} <= {"text-match"}
+    depression = stub.TranslateCode(request("icd10cm", "F32.A", ["sdoh"]))  # not a social need
+    assert not depression.result and not depression.matches
 
 
 def test_hunger_vital_sign_at_risk_becomes_a_condition(stub):

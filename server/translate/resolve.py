@@ -174,7 +174,9 @@ def text_match(req: Request, targets: list[str], match_text) -> list[Match]:
     Not for LOINC answers: "Yes" or "Never true" mean nothing without their question."""
     if req.reverse or not req.source.display or (req.source.system == LOINC and req.source.code.startswith("LA")):
         return []
-    wanted = [t for t in targets or TEXT_TARGETS if t != req.source.system]
+    # SDOH categories come only from curated maps and rules: a display that merely resembles a
+    # social-need wording ("depression" ~ "stress") must not become an SDOH finding.
+    wanted = [t for t in targets or TEXT_TARGETS if t not in (req.source.system, SDOHCC)]
     try:
         results = [match_text(req.source.display, wanted, TEXT_CANDIDATES)] if wanted else []
     except NotFound:  # the matcher lacks one of them: ask for each alone
