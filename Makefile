@@ -6,7 +6,7 @@ DB ?= termbridge.db
 HOST ?= 127.0.0.1
 PORT ?= 50051
 
-.PHONY: run test db bench proto clean
+.PHONY: run test db proto clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,6 @@ db: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
-
-bench: $(BIN)/.installed
-	$(BIN)/python -m bench.run_all
 
 proto: $(BIN)/.installed
 	$(BIN)/python proto/generate.py

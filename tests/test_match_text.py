@@ -86,6 +86,11 @@ def test_gibberish_is_no_match(stub):
     assert all(r.decision == common_pb2.DECISION_NO_MATCH for r in response.results)
 
 
+def test_punctuation_only_is_no_match(stub):
+    response = match(stub, ". ?!")
+    assert response.results and all(r.decision == common_pb2.DECISION_NO_MATCH for r in response.results)
+
+
 def test_confidences_are_probabilities_best_first(stub):
     for text in ("htn", "etoh abuse in early remission", "chronic low back pain", "food insecurity"):
         for found in match(stub, text, max_candidates=8).results:

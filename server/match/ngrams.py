@@ -15,6 +15,8 @@ _SEP = b"\x00" * max(SIZES)
 
 def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(document of each n-gram, n-gram code) for every n-gram of every ' word '."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     docs = [b" " + t.encode("utf-8").replace(b" ", b"  ") + b" " for t in texts]
     lengths = np.fromiter((len(d) + len(_SEP) for d in docs), dtype=np.int64, count=len(docs))
     raw = np.frombuffer(_SEP.join(docs) + _SEP, dtype=np.uint8).astype(np.int64)
