@@ -11,9 +11,10 @@
   food-insecurity, F32.A -> SNOMED CT 35489007).
 
 ICD-10-CM answers are billable codes. A non-billable category's title and
-includes-notes lead to its default code (the coder's convention: the
-"without ..."/"uncomplicated" child, else "unspecified", else the .9 child), and a code with
-7th-character extensions is offered as its initial-encounter (A) form."""
+includes-notes lead to its default code (the coder's convention: the child that
+is the category ", unspecified", else the "without ..."/"uncomplicated" one, else
+one saying "unspecified", else the .9 child), and a code with 7th-character
+extensions is offered as its initial-encounter (A) form."""
 
 from __future__ import annotations
 
@@ -128,6 +129,7 @@ def _icd10cm(store: Store, cs_id: int, content: Content) -> None:
         if not kids or depth > 4 or properties[code].get("kind") in ("chapter", "block"):
             return None
         pick = (next((c for c in kids if seventh[c] in ("A", "0")), None)
+                or next((c for c in kids if rows[c]["display"].lower().endswith("unspecified")), None)
                 or next((c for c in kids if _UNCOMPLICATED.search(rows[c]["display"].lower())), None)
                 or next((c for c in kids if _UNSPECIFIED.search(rows[c]["display"].lower())), None)
                 or next((c for c in reversed(kids) if c.endswith("9")), None)
