@@ -27,6 +27,8 @@ DROP = re.compile(r",? ?\b(unspecified|not elsewhere classified|nos|uncomplicate
 NEGATED = ["denies", "no", "negative for", "no hx of"]
 UNCERTAIN = ["r/o", "possible", "?", "suspected", "rule out"]
 KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
+# How often an entry is matched with its source term taken out of the index (unseen wording).
+MASK = {content.ALIAS: 0.6, content.INCLUSION: 0.7}
 
 
 @dataclass
@@ -131,7 +133,7 @@ def examples(index: MatchIndex, heldout_path, sdoh: dict, n_icd: int = 12000, se
             terse = rnd.random() < 0.35
             query = _assert(rewrite(text, terse), sub, c, text, rnd)
             mask = set()
-            if len(sub.concept_terms[c]) > 1 and rnd.random() < (0.6 if kind == content.ALIAS else 0.4):
+            if len(sub.concept_terms[c]) > 1 and rnd.random() < MASK.get(kind, 0.4):
                 mask = {int(t) for t in sub.concept_terms[c] if sub.terms[t] == text}
             out.append(Example(query, system, by_text[text], mask))
             if system != systems.SDOHCC and systems.SDOHCC in index.systems and rnd.random() < CROSS_SDOH:

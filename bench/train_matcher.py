@@ -6,11 +6,15 @@ never train).
    terminologies and curated content only (fixed seeds), runs candidate
    generation and features, and labels each candidate right or wrong.
 2. Re-ranker: scikit-learn HistGradientBoostingClassifier (fixed random_state).
-3. Calibration: isotonic regression fitted on the calibration half of the
-   development sets (bench/data/problem_list_dev.jsonl, local_table_dev.jsonl;
-   evaluate.calibration_half), never on the other half; their ICD-10-CM and
-   SNOMED CT entries are also asked for an SDOH category (right only where a
-   curated map leads from the gold code to it).
+3. Calibration (calibrate.py): for an entry's first candidate, a logistic model
+   over its score, margin and support features, then isotonic regression; for
+   the others, isotonic regression on the score. Fitted on the calibration half
+   (evaluate.calibration_half) of every development set - problem-list, local and
+   legacy table, full-wording sets and the held-out inclusion terms (matched with
+   their own term out) - never on the other half, each set weighing the same;
+   their ICD-10-CM and SNOMED CT entries are also asked for an SDOH category
+   (right only where a curated map leads from the gold code to it), and
+   keyboard noise anchors the low end.
 
     python -m bench.train_matcher [--db PATH]
 """
@@ -24,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import joblib
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from threadpoolctl import threadpool_limits
@@ -34,12 +39,15 @@ from server import systems
 from server.match import calibrate, candidates, content, evaluate, features, index as index_mod, persist, query
 from server.match.matcher import Matcher
 from server.match.rerank import MODEL_FILE, Reranker
-from server.match.service import DEFAULT_TARGETS
+from server.match.service import DEFAULT_TARGETS, DEFAULT_THRESHOLD
 from server.store.store import Store
 
 DATA = ROOT / "bench" / "data"
-DEV_SETS = (DATA / "problem_list_dev.jsonl", DATA / "local_table_dev.jsonl")
 HELDOUT = DATA / "icd10cm_inclusion_heldout.jsonl"
+# Calibration only (never training data): every development set, the held-out inclusion terms included
+# (our own data built from the terminology; it keeps confidence honest on unseen wording).
+DEV_SETS = (DATA / "problem_list_dev.jsonl", DATA / "local_table_dev.jsonl", DATA / "legacy_table_dev.jsonl",
+            DATA / "problem_list_full_dev.jsonl", HELDOUT)
 CHUNK = 1000
 ANCHORS = 20  # keyboard-noise entries per target system in the calibration data
 ANCHOR_SEED = 11  # not the training data's seed
@@ -74,7 +82,7 @@ def featurize(index, items) -> tuple[np.ndarray, np.ndarray, float]:
             queries = [query.prepare(e.text, index) for e in chunk]
             batch = candidates.generate(queries, sub, index.vectorizers.queries(candidates.readings(queries)),
                                         [e.mask for e in chunk])
-            x, _, _ = features.batch_features(batch, sub)
+            x, _, _ = features.batch_features(batch, sub, features.word_idf(index.vectorizers))
             y = np.array([sub.codes[c] in chunk[q].gold for c, q in zip(batch.cand_concept.tolist(),
                                                                          batch.cand_query.tolist())])
             xs.append(x)
@@ -86,16 +94,29 @@ def featurize(index, items) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def calibration_points(matcher: Matcher, entries: list[dict]):
-    """(first scores, first right, other scores, other right) over the entries."""
+    """(entry_features of each entry's first candidate, first right, other scores, other right)."""
     firsts, first_ok, others, other_ok = [], [], [], []
+    idf = features.word_idf(matcher.index.vectorizers)
     for system in dict.fromkeys(e["system"] for e in entries):
         mine = [e for e in entries if e["system"] == system]
         sub = matcher.index.systems[system]
-        for e, ranked in zip(mine, matcher.rank(matcher.prepare([e["text"] for e in mine]), system)):
-            right = [sub.codes[c] in e["gold"] for c in ranked.concepts.tolist()]
-            firsts.append(ranked.scores[0] if len(right) else 0.0)
-            first_ok.append(bool(right[:1]) and right[0])
-            others.extend(ranked.scores[1:].tolist())
+        queries = matcher.prepare([e["text"] for e in mine])
+        exclude = [evaluate.held_out_terms(sub, e) for e in mine]  # held-out entries: own term out
+        batch = candidates.generate(queries, sub, matcher.vectors(queries), exclude)
+        x, _, _ = features.batch_features(batch, sub, idf)
+        scores = matcher.reranker.scores(x)
+        for n, e in enumerate(mine):
+            rows = np.arange(batch.cand_start[n], batch.cand_start[n + 1])
+            rows = rows[np.argsort(-scores[rows], kind="stable")]
+            right = [sub.codes[c] in e["gold"] for c in batch.cand_concept[rows].tolist()]
+            if not len(rows):
+                firsts.append(calibrate.entry_features(np.zeros(1), np.zeros(1), np.zeros((1, x.shape[1])))[0])
+                first_ok.append(False)
+                continue
+            second = scores[rows[1:2]] if len(rows) > 1 else np.zeros(1)
+            firsts.append(calibrate.entry_features(scores[rows[:1]], second, x[rows[:1]])[0])
+            first_ok.append(right[0])
+            others.extend(scores[rows[1:]].tolist())
             other_ok.extend(right[1:])
     return np.array(firsts), np.array(first_ok), np.array(others), np.array(other_ok)
 
@@ -104,7 +125,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "termbridge-bench.db")
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
-    parser.add_argument("--cache", type=Path, help="Keep the featurized training data here and reuse it.")
+    parser.add_argument("--cache", type=Path, help="Keep the featurized training data (and the fitted re-ranker, "
+                        "next to it) here and reuse them: for calibration-only changes.")
     args = parser.parse_args()
     db = ensure_default_db(args.db)
     index = load_index(db)
@@ -124,10 +146,16 @@ def main() -> None:
     model = HistGradientBoostingClassifier(max_iter=80, learning_rate=0.2, max_leaf_nodes=15, max_depth=6,
                                            min_samples_leaf=40,
                                            l2_regularization=1.0, early_stopping=False, random_state=0)
-    with threadpool_limits(2, "openmp"):
-        model.fit(x, y)
+    cached_model = args.cache.with_suffix(".model.joblib") if args.cache else None
+    if cached_model and cached_model.exists():
+        model = joblib.load(cached_model)
+    else:
+        with threadpool_limits(2, "openmp"):
+            model.fit(x, y)
+        if cached_model:
+            joblib.dump(model, cached_model)
     print(f"re-ranker trained ({time.perf_counter() - started:.0f}s)")
-    dev = [e for path in DEV_SETS for e in evaluate.read_entries(path)]
+    dev = [e for path in DEV_SETS if path.exists() for e in evaluate.read_entries(path)]
     cross = [{**e, "system": systems.SDOHCC, "gold": set().union(*(sdoh.get((e["system"], g), set())
                                                                    for g in e["gold"]))}
              for e in dev if e["system"] != systems.SDOHCC]  # asked for a category too: right only where mapped
@@ -135,15 +163,27 @@ def main() -> None:
     rnd = random.Random(ANCHOR_SEED)
     anchors = [{"id": f"noise-{i}", "text": gibberish(rnd), "system": system, "gold": set()}
                for system in DEFAULT_TARGETS for i in range(ANCHORS)]  # the low end: nothing is right
-    s1, ok1, s2, ok2 = calibration_points(raw, [e for e in dev if evaluate.calibration_half(e["id"])] + anchors)
+    groups = [[e for e in evaluate.read_entries(path) if evaluate.calibration_half(e["id"])]
+              for path in DEV_SETS if path.exists()]
+    groups += [[e for e in cross if evaluate.calibration_half(e["id"])], anchors]
+    points = [calibration_points(raw, group) for group in groups]
+    s1, ok1 = np.vstack([p[0] for p in points]), np.concatenate([p[1] for p in points])
+    s2, ok2 = np.concatenate([p[2] for p in points]), np.concatenate([p[3] for p in points])
+    mean_size = np.mean([len(p[1]) for p in points])  # each set weighs the same, the noise anchors too
+    w1 = np.concatenate([np.full(len(p[1]), mean_size / len(p[1])) for p in points])
     version = hashlib.sha256(f"{features.NAMES}:{len(items)}:{y.sum()}:{model.n_iter_}".encode()).hexdigest()[:12]
-    final = Reranker(model, calibrate.fit(s1, ok1), calibrate.fit(s2, ok2), features.NAMES, version)
-    for name, entries in (("development", dev), ("asked for an SDOH category", cross)):
+    final = Reranker(model, calibrate.fit_first(s1, ok1, w1), calibrate.fit(s2, ok2), features.NAMES, version)
+    checks = [(path.stem, [e for e in dev if e["id"] in ids]) for path in DEV_SETS if path.exists()
+              for ids in [{e["id"] for e in evaluate.read_entries(path)}]] + [("asked for an SDOH category", cross)]
+    for name, entries in checks:
         t1, tok1, _, _ = calibration_points(raw, [e for e in entries if not evaluate.calibration_half(e["id"])])
-        print(f"{name}, other half ({len(t1)}): top1 {tok1.mean():.3f}, ECE raw {calibrate.ece(t1, tok1):.3f} "
-              f"-> calibrated {calibrate.ece(final.top.predict(t1), tok1):.3f}")
+        raw_p, p = 1 / (1 + np.exp(-t1[:, 0])), final.top.predict(t1)
+        auto = p >= DEFAULT_THRESHOLD
+        print(f"{name}, other half ({len(t1)}): top1 {tok1.mean():.3f}, ECE raw {calibrate.ece(raw_p, tok1):.3f} "
+              f"-> calibrated {calibrate.ece(p, tok1):.3f}, right at >= {DEFAULT_THRESHOLD} "
+              f"{tok1[auto].mean() if auto.any() else float('nan'):.3f} ({auto.mean():.2f} of entries)")
     final.save(args.out)
-    print(f"wrote {args.out.relative_to(ROOT)} (version {version})")
+    print(f"wrote {args.out} (version {version})")
 
 
 if __name__ == "__main__":

@@ -5,13 +5,14 @@
   (SNOMED CT, ICD-10-CM, LOINC answers, local codes, a few unknown systems),
   warm (a pool of distinct requests, answered from the cache after first use)
   and cold (every code new, resolved through maps, hierarchy and rules; and
-  200 codes that end at the text matcher). Baseline in the same run: an echo
+  200 codes that end at the text matcher); and 1,000 MatchText items (the
+  development problem-list entries) in one message. Baseline in the same run: an echo
   server in its own process answering each batch with the same response
   bytes, i.e. what gRPC Python itself costs for this stream shape.
 - Unary: TranslateCode p50/p99 with 16 calls always in flight (grpc.aio
   client); baseline the gRPC health check at the same concurrency.
 
-    python -m bench.translate_bench [--batches 100] [--seconds 10] [--clients 16]
+    python -m bench.translate_bench [--batches 100] [--seconds 10] [--clients 16] [--db PATH]
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from bench.common import Timer, latency_summary, running_process, running_server
+from bench.common import ROOT, Timer, latency_summary, running_process, running_server
 from server.store.store import Store
 from server.systems import ICD10CM, LOINC, SDOHCC, SNOMED
 from termbridge.v1 import common_pb2, translation_service_pb2 as pb, translation_service_pb2_grpc as pb_grpc
@@ -134,11 +135,12 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "termbridge-translate-bench.db")
     parser.add_argument("--echo-server", metavar="RESPONSE_FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_server:
         return serve_echo(args.echo_server)
-    db = Path(tempfile.gettempdir()) / "termbridge-translate-bench.db"
+    db = args.db
     subprocess.run([sys.executable, "-m", "server.cli.main", "init", "--db", str(db)], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rnd = random.Random(4)
@@ -147,12 +149,16 @@ def main() -> None:
     warm = batches(pool, args.batches, rnd)
     cold = batches(fresh, min(args.batches, len(fresh) // BATCH), None)
     text_batch = [pb.StreamTranslateRequest(items=[pb.TranslateItem(translate_code=r) for r in text])]
+    entries = [json.loads(line)["text"] for line in open(ROOT / "bench" / "data" / "problem_list_dev.jsonl")]
+    match_batch = [pb.StreamTranslateRequest(items=[pb.TranslateItem(
+        request_id=str(i), match_text=pb.MatchTextRequest(text=entries[i % len(entries)])) for i in range(BATCH)])]
     result: dict = {"batch_size": BATCH, "distinct_pool_requests": len(pool)}
     with running_server(db) as address, grpc.insecure_channel(address, options=OPTIONS) as channel:
         stub = pb_grpc.TranslationServiceStub(channel)
         result["stream_cold"] = stream_rate(stub.StreamTranslate, cold)
         stub.TranslateCode(text[0])  # the matcher loads its index on first use
         result["stream_cold_text_match_fallback"] = stream_rate(stub.StreamTranslate, text_batch)
+        result["stream_match_text_items"] = stream_rate(stub.StreamTranslate, match_batch)
         stream_rate(stub.StreamTranslate, batches(pool, -(-len(pool) // BATCH), None))  # first use of the pool
         result["stream_warm"] = stream_rate(stub.StreamTranslate, warm)
         response = next(iter(stub.StreamTranslate(iter(warm[:1]))))

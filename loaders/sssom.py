@@ -21,6 +21,9 @@ KNOWN_PREFIXES = {"SCTID": systems.SNOMED, "SNOMEDCT": systems.SNOMED, "SNOMED":
                   "SDOHCC": systems.SDOHCC, "CPT": systems.CPT, "HCPCS": systems.HCPCS}
 NO_TERM = {"sssom:NoTermFound", "sssom:nomapping"}
 MANUAL = "semapv:ManualMappingCuration"
+# per-mapping slots kept in the entry's provenance, as written (multivalued ones stay `|`-separated)
+KEPT = ("mapping_justification", "mapping_date", "see_also", "comment", "subject_category", "predicate_modifier",
+        "author_label", "reviewer_id", "reviewer_label")
 
 
 def detect(path: str | Path) -> bool:
@@ -102,8 +105,7 @@ def read(path: str | Path) -> Iterator:
         if not 0.0 <= confidence <= 1.0:
             raise LoadError(path, number, f"confidence {confidence} is outside [0, 1]")
         justification = row.get("mapping_justification", "")
-        provenance = {k: row[k] for k in ("mapping_justification", "mapping_date", "see_also", "comment",
-                                          "subject_category", "predicate_modifier") if row.get(k)}
+        provenance = {k: row[k] for k in KEPT if row.get(k)}
         provenance["line"] = number
         yield MapRow(source_system, source_code, row.get("subject_label", ""), target_system, target_code,
                      row.get("object_label", ""), rel, confidence,

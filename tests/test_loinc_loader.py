@@ -16,24 +16,17 @@ from server.load import run_load
 from server.store.store import Store
 
 from conftest import FIXTURES
-from loader_helpers import expand, snapshot, terminology_stub
+from loader_helpers import expand, loaded_release, release_copy, snapshot, terminology_stub
 
 RELEASE = FIXTURES / "loinc" / "Loinc_2.80"
 TABLE = RELEASE / "LoincTable" / "Loinc.csv"
 LOINC = "http://loinc.org"
 
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("loinc") / "t.db")
-    summaries = run_load(store, "loinc-csv", RELEASE)
-    yield store, summaries
-    store.close()
+loaded = loaded_release("loinc-csv", RELEASE)  # the fixture release in a database, and the load summaries
 
 
-def release_copy(tmp_path, version="2.81"):
-    out = tmp_path / f"Loinc_{version}"
-    shutil.copytree(RELEASE, out)
+def writable_release(tmp_path, version="2.81"):
+    out = release_copy(RELEASE, tmp_path, f"Loinc_{version}")
     return out, out / "LoincTable" / "Loinc.csv"
 
 
@@ -85,7 +78,7 @@ def test_answers_are_concepts_and_answer_lists_expand_through_grpc(loaded):
 
 
 def test_deprecated_is_inactive_and_discouraged_stays_active(tmp_path):
-    folder, table = release_copy(tmp_path)
+    folder, table = writable_release(tmp_path)
     set_status(table, "88124-3", "DEPRECATED")
     set_status(table, "71802-3", "DISCOURAGED")
     store = Store(tmp_path / "t.db")
@@ -114,7 +107,7 @@ def test_reload_is_a_no_op_and_new_version_coexists_until_activated(tmp_path):
     before = snapshot(store)
     assert {s.status for s in run_load(store, "loinc-csv", TABLE)} == {"unchanged"}
     assert snapshot(store) == before
-    folder, table = release_copy(tmp_path, "2.81")
+    folder, table = writable_release(tmp_path, "2.81")
     set_status(table, "88124-3", "DEPRECATED")
     summaries = run_load(store, "loinc-csv", folder)
     assert [(s.version, s.active) for s in summaries] == [("2.81", False)] * 3
@@ -155,7 +148,7 @@ def test_bad_file_fails_naming_file_and_line_and_changes_nothing(tmp_path, corru
     store = Store(tmp_path / "t.db")
     run_load(store, "loinc-csv", RELEASE)
     before = snapshot(store)
-    folder, table = release_copy(tmp_path)
+    folder, table = writable_release(tmp_path)
     path, line, reason = corrupt(folder, table)
     result = CliRunner().invoke(cli, ["load", "loinc-csv", str(folder), "--activate", "--db", store.path])
     assert result.exit_code == 1

@@ -2,7 +2,6 @@
 real format (folder and .zip), through the store, the CLI and the real server."""
 
 import json
-import shutil
 import zipfile
 
 import pytest
@@ -19,28 +18,19 @@ from server.store.store import Store
 from termbridge.v1 import terminology_service_pb2 as pb
 
 from conftest import FIXTURES
-from loader_helpers import expand, snapshot, terminology_stub
+from loader_helpers import expand, loaded_release, release_copy, snapshot, terminology_stub
 
 RELEASE = FIXTURES / "snomed" / "SnomedCT_ManagedServiceUS_PRODUCTION_US1000124_20250301T120000Z"
 SNOMED, ICD10CM = "http://snomed.info/sct", "http://hl7.org/fhir/sid/icd-10-cm"
 GPFP = "http://snomed.info/sct?fhir_vs=refset/450970008"
 TERMINOLOGY = "Snapshot/Terminology"
 
-
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory):
-    """A database holding the fixture release, and the summaries of loading it."""
-    path = tmp_path_factory.mktemp("snomed") / "t.db"
-    store = Store(path)
-    summaries = run_load(store, "snomed-rf2", RELEASE)
-    yield store, summaries
-    store.close()
+loaded = loaded_release("snomed-rf2", RELEASE)  # the fixture release in a database, and the load summaries
 
 
-def release_copy(tmp_path, date="20250301"):
+def writable_release(tmp_path, date="20250301"):
     """A writable copy of the fixture, renamed to another release date."""
-    out = tmp_path / f"SnomedCT_ManagedServiceUS_PRODUCTION_US1000124_{date}T120000Z"
-    shutil.copytree(RELEASE, out)
+    out = release_copy(RELEASE, tmp_path, f"SnomedCT_ManagedServiceUS_PRODUCTION_US1000124_{date}T120000Z")
     for f in out.rglob("*.txt"):
         f.rename(f.with_name(f.name.replace("20250301", date)))
     return out
@@ -124,7 +114,7 @@ def test_map_relationship_from_correlation_category_and_rule(row, expected):
 
 
 def test_complex_map_to_icd10_and_unknown_map_refsets(tmp_path):
-    copy = release_copy(tmp_path)
+    copy = writable_release(tmp_path)
     rf2_file(copy, "der2_iisssccRefset_ExtendedMap").unlink()
     rows = [MAP_COLUMNS["iisssc"],
             ("a1", "20250301", "1", "900000000000207008", "447562003", "370143000", "1", "1", "", "", "F32.9",
@@ -153,7 +143,7 @@ def test_loading_the_same_release_again_is_a_no_op(loaded):
 def test_new_version_coexists_and_activate_switches(tmp_path):
     store = Store(tmp_path / "t.db")
     run_load(store, "snomed-rf2", RELEASE)
-    newer = release_copy(tmp_path, "20250901")
+    newer = writable_release(tmp_path, "20250901")
     descriptions = rf2_file(newer, "sct2_Description")
     descriptions.write_bytes(descriptions.read_bytes().replace(b"\tHomeless\t", b"\tHomeless person\t"))
     summaries = run_load(store, "snomed-rf2", newer)
@@ -234,7 +224,7 @@ def test_bad_file_fails_naming_file_and_line_and_changes_nothing(tmp_path, corru
     store = Store(tmp_path / "t.db")
     run_load(store, "snomed-rf2", RELEASE)
     before = snapshot(store)
-    broken = release_copy(tmp_path, "20250901")
+    broken = writable_release(tmp_path, "20250901")
     path, line, reason = corrupt(broken)
     with pytest.raises(LoadError) as err:
         run_load(store, "snomed-rf2", broken, activate=True)
@@ -244,7 +234,7 @@ def test_bad_file_fails_naming_file_and_line_and_changes_nothing(tmp_path, corru
 
 
 def test_missing_mandatory_file_is_named_before_parsing(tmp_path):
-    broken = release_copy(tmp_path)
+    broken = writable_release(tmp_path)
     rf2_file(broken, "sct2_Concept").unlink()
     result = CliRunner().invoke(cli, ["load", "snomed-rf2", str(broken), "--db", str(tmp_path / "t.db")])
     assert result.exit_code == 1

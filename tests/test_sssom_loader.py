@@ -1,5 +1,7 @@
 """The SSSOM TSV loader, on cuts of the curated SDOH and CMHC mapping sets."""
 
+import json
+
 import pytest
 
 from loaders import sssom
@@ -14,6 +16,7 @@ from loader_helpers import snapshot
 
 SDOH = FIXTURES / "sssom" / "sdoh_gravity_sample.sssom.tsv"
 CMHC = FIXTURES / "sssom" / "cmhc_problem_codes_map_sample.sssom.tsv"
+REVIEWED = FIXTURES / "sssom" / "bh_reviewed_sample.sssom.tsv"
 CMHC_SYSTEM = "http://termbridge.example.org/fhir/CodeSystem/cmhc-problem-codes"
 
 
@@ -77,6 +80,19 @@ def test_no_term_found_is_a_counted_skip(store):
     assert skipped == [Skipped(28, "no target (sssom:NoTermFound)")]
     summary = run_load(store, "sssom", SDOH)[0]
     assert summary.counts["maps"] == 12 and summary.skipped == {"no target (sssom:NoTermFound)": 1}
+
+
+def test_reviewer_author_label_and_date_stay_in_the_entry_provenance(store):
+    run_load(store, "sssom", REVIEWED)
+    stored = {r["source_code"]: (r["author"], json.loads(r["provenance"])) for r in store.query(
+        "SELECT source_code, author, provenance FROM map_entries ORDER BY id")}
+    author, first = stored["35489007"]
+    assert author == "termbridge:curation-team"
+    assert (first["author_label"], first["reviewer_id"], first["reviewer_label"], first["mapping_date"]) == (
+        "termbridge curation team", "termbridge:reviewer-psych", "Psychiatry terminology reviewer", "2026-11-23")
+    assert stored["370143000"][1]["reviewer_id"] == "termbridge:reviewer-psych|termbridge:reviewer-coding"
+    third = stored["36923009"][1]
+    assert "reviewer_id" not in third and "reviewer_label" not in third and third["mapping_date"] == "2026-11-20"
 
 
 @pytest.mark.parametrize("edits, reason", [

@@ -113,6 +113,22 @@ def test_sdoh_category_rule_for_icd10cm_category_codes(stub):
     assert set(matches(stub.TranslateCode(request("icd10cm", "Z59.1", ["sdoh"])))) == {"inadequate-housing"}
 
 
+def test_sdoh_rows_for_z55_z65_codes_that_had_no_category(stub):
+    furloughed = stub.TranslateCode(request("icd10cm", "Z56.89", ["sdoh"]))
+    [match] = furloughed.matches
+    assert (match.target.code, match.relationship, match.provenance.method) == (
+        "employment-status", NARROWER, "curated-map")
+    assert (match.provenance.map_set, match.provenance.map_set_version) == ("sdoh_gravity", "2026.11.1")
+    no_services = matches(stub.TranslateCode(request("icd10cm", "Z58.81", ["sdoh"])), SDOHCC)
+    assert set(no_services) == {"digital-access", "utility-insecurity"}
+    assert {m.relationship for m in no_services.values()} == {RELATED}  # the code spans both, and telephone
+    [family] = stub.TranslateCode(request("icd10cm", "Z63.71", ["sdoh"])).matches
+    assert (family.target.code, family.relationship) == ("stress", RELATED)
+    # Z63.72 (alcoholism and drug addiction in family) is not stress, so no category rule for Z63.7
+    [block] = stub.TranslateCode(request("icd10cm", "Z63.7", ["sdoh"])).matches
+    assert block.target.code == "sdoh-category-unspecified"
+
+
 def test_sdoh_range_rules_cover_what_no_map_lists(stub):
     family = stub.TranslateCode(request("icd10cm", "Z63.72", ["sdoh"]))
     [match] = family.matches

@@ -3,27 +3,19 @@ admin; --as names the curator recorded in the audit trail)."""
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from pathlib import Path
 
 import click
 
-from server.cli.main import cli_errors, db_option
+from server.cli.main import as_option, cli_errors, db_option, json_option
 from server.curation import entries, export, importer, propose, publish, queue, review, roles
 from server.curation.entries import STATUSES
 from server.curation.local_table import read_local_table
 from server.store.store import Store
 
 map_set_option = click.option("--map-set", required=True, help="Map set name.")
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-
-
-def as_option(required: bool = False):
-    return click.option("--as", "actor", required=required, default=None if required else getpass.getuser,
-                        show_default=None if required else "your login name",
-                        help="Curator identity recorded in the audit trail.")
 
 
 @click.group()

@@ -3,17 +3,11 @@ organization's value set bound to a category, switch default exclusion rows."""
 
 from __future__ import annotations
 
-import getpass
-import json
-
 import click
 
-from server.cli.main import cli_errors, db_option, echo_summaries
+from server.cli.main import as_option, cli_errors, db_option, echo_json, echo_summaries, json_option
 from server.labels import catalog
 from server.store.store import Store
-
-as_option = click.option("--as", "actor", default=getpass.getuser, show_default="your login name",
-                         help="Who makes the change (recorded in the audit trail).")
 
 
 @click.group()
@@ -22,14 +16,14 @@ def labels() -> None:
 
 
 @labels.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @db_option
 def list_command(as_json: bool, db_path: str) -> None:
     """Every label value set (category, version, origin, rules, active) and the switched exclusions."""
     with cli_errors():
         info = catalog.listing(Store(db_path, readonly=True))
     if as_json:
-        click.echo(json.dumps(info, indent=2))
+        echo_json(info)
         return
     for r in info["value_sets"]:
         click.echo(f"{'*' if r['active'] else ' '} {r['category']:<9} {r['name']} {r['version']}  "
@@ -45,7 +39,7 @@ def list_command(as_json: bool, db_path: str) -> None:
 @click.option("--exclude", is_flag=True, help="Every row is an exclusion: these codes lose the category.")
 @click.option("--name", default="", help="Value set name (default: the ValueSet url, or org/<file name>).")
 @click.option("--version", "version", default="", help="Version (default: the ValueSet's, else the file's sha256).")
-@as_option
+@as_option()
 @db_option
 def add(category, path, exclude, name, version, actor, db_path) -> None:
     """Add (or replace with a new version) an organization's value set for a category."""
@@ -56,7 +50,7 @@ def add(category, path, exclude, name, version, actor, db_path) -> None:
 
 @labels.command("disable")
 @click.argument("name")
-@as_option
+@as_option()
 @db_option
 def disable(name, actor, db_path) -> None:
     """Stop an organization value set from labeling (it stays recorded)."""
@@ -68,7 +62,7 @@ def disable(name, actor, db_path) -> None:
 @labels.command("switch")
 @click.argument("key")
 @click.argument("state", type=click.Choice(catalog.SWITCH_STATES))
-@as_option
+@as_option()
 @db_option
 def switch(key, state, actor, db_path) -> None:
     """Set an exclusion row, addressed as CATEGORY|system|match|code (e.g.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import sys
@@ -17,6 +18,19 @@ from server.store.store import Store, default_db_path
 
 db_option = click.option("--db", "db_path", default=default_db_path, show_default="$TERMBRIDGE_DB or termbridge.db",
                          type=click.Path(dir_okay=False), help="SQLite database file.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def as_option(required: bool = False):
+    """--as: who makes a change, recorded in the audit trail (default: the login name)."""
+    return click.option("--as", "actor", required=required, default=None if required else getpass.getuser,
+                        show_default=None if required else "your login name",
+                        help="Who makes the change (recorded in the audit trail).")
+
+
+def echo_json(value) -> None:
+    """One indented JSON document on stdout."""
+    click.echo(json.dumps(value, indent=2))
 
 
 @contextmanager
@@ -117,14 +131,14 @@ def load(fmt: str, path: str, system: str, version: str, activate: bool, dry_run
 @click.argument("system")
 @click.argument("code")
 @click.option("--version", "version", default="", help="Code system version (default: active).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @db_option
 def lookup(system: str, code: str, version: str, as_json: bool, db_path: str) -> None:
     """Show one concept: display, billable flag, designations, parents, children."""
     with cli_errors():
         view = terminology.lookup(Store(db_path, readonly=True), system, code, version)
         if as_json:
-            click.echo(json.dumps(view.__dict__, indent=2))
+            echo_json(view.__dict__)
             return
         click.echo(f"{view.code}  {view.display}")
         click.echo(f"  {'system':<14}{view.system} ({view.version})")
@@ -158,14 +172,14 @@ def search(query: str, systems: tuple, limit: int, billable: bool, as_json: bool
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @db_option
 def status(as_json: bool, db_path: str) -> None:
     """List every code system, value set and map set with version, counts, checksum and active flag."""
     with cli_errors():
         info = catalog.status(Store(db_path, readonly=True))
         if as_json:
-            click.echo(json.dumps(info, indent=2))
+            echo_json(info)
             return
         click.echo(f"database {info['database']} (schema {info['schema_version']})")
         for kind, count_key, name_key in (("code_systems", "concepts", "url"), ("value_sets", "members", "url"),
@@ -179,7 +193,7 @@ def status(as_json: bool, db_path: str) -> None:
 if __name__ == "__main__":  # `python -m server.cli.main`: command modules import this very module
     sys.modules.setdefault("server.cli.main", sys.modules[__name__])
 
-# Commands in their own modules (they import db_option and cli_errors from here).
+# Commands in their own modules (they import the shared options and cli_errors from here).
 from server.cli.curate import curate  # noqa: E402
 from server.cli.match import evaluate_command, match  # noqa: E402
 from server.cli.translate import translate  # noqa: E402

@@ -4,12 +4,11 @@ review queue into a map set's draft."""
 
 from __future__ import annotations
 
-import getpass
 import os
 
 import click
 
-from server.cli.main import cli_errors, db_option
+from server.cli.main import as_option, cli_errors, db_option
 from server.store.store import Store
 
 
@@ -69,8 +68,7 @@ def recode(input_path, out_dir, code_column, system, system_column, text_column,
 @click.command("import-queue")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--map-set", required=True, help="Map set name (its draft receives the entries).")
-@click.option("--as", "actor", default=getpass.getuser, show_default="your login name",
-              help="Curator identity recorded in the audit trail.")
+@as_option()
 @db_option
 def import_queue(path, map_set, actor, db_path) -> None:
     """Merge a `termbridge recode` review_queue.jsonl into a map set's draft as

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from server.cli.main import cli_errors, db_option
+from server.cli.main import cli_errors, db_option, echo_json, json_option
 
 
 @click.command()
@@ -16,7 +14,7 @@ from server.cli.main import cli_errors, db_option
               help="Target system, URI or alias (repeatable; default: every system a map leads to).")
 @click.option("--reverse", is_flag=True, help="From a target code back to the codes that map to it.")
 @click.option("--map-set", default="", help="Answer from this map set only (by name).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @db_option
 def translate(system: str, code: str, targets: tuple, reverse: bool, map_set: str, as_json: bool,
               db_path: str) -> None:
@@ -30,7 +28,7 @@ def translate(system: str, code: str, targets: tuple, reverse: bool, map_set: st
     with cli_errors():
         found = Engine(db_path).translate_code(system, code, targets, reverse, map_set)
     if as_json:
-        click.echo(json.dumps(found.as_dict(), indent=2))
+        echo_json(found.as_dict())
         return
     src = found.source
     click.echo(f"{src.code}  {src.display}  ({src.system})" if src.display else f"{src.code}  ({src.system})")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from server.errors import InvalidArgument, NotFound
 from server.relationships import EQUIVALENT
+from server.store import map_entries
 from server.store.store import Store, utc_now
 
 STATUSES = ("unreviewed", "auto", "accepted", "rejected")
@@ -117,8 +118,7 @@ def write(store: Store, old: Entry | None, columns: dict, actor: str, action: st
     now = utc_now()
     if old is None:
         cols = {"created_at": now, "updated_at": now, **columns}
-        entry_id = store.conn.execute(f"INSERT INTO map_entries ({', '.join(cols)}) "
-                                      f"VALUES ({', '.join('?' * len(cols))})", tuple(cols.values())).lastrowid
+        entry_id = store.conn.execute(map_entries.insert_sql(cols), tuple(cols.values())).lastrowid
     else:
         entry_id, cols = old.id, {**columns, "updated_at": now}
         store.conn.execute(f"UPDATE map_entries SET {', '.join(f'{c} = ?' for c in cols)}, revision = revision + 1 "

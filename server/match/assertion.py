@@ -47,6 +47,15 @@ RESOURCES = frozenset(
 ANYWHERE = frozenset("denies denied deny denying hx h/o s/p fh fhx pmh r/o ? suspected possible probable susp poss "
                      "former".split())
 _CLAUSE = re.compile(r"[,;:()\[\]]|\s-\s|\.\s")
+# A later clause that says how the condition is treated or managed ("RA, on methotrexate",
+# "HTN, well controlled on lisinopril") adds nothing to code: it is left out of the matched text.
+CONTEXT_OPENERS = [tuple(t.split()) for t in (
+    "on", "stable on", "well controlled on", "controlled on", "well controlled", "currently on", "maintained on",
+    "managed with", "managed on", "treated with", "taking", "takes", "waiting for", "awaiting", "trying to",
+    "followed by", "sees")]
+_CONTEXT_FIRST = frozenset(o[0] for o in CONTEXT_OPENERS)
+# A later clause opening with "no"/"not" qualifies the condition ("panic disorder, no agoraphobia").
+WITHOUT = frozenset({"no", "not"})
 MAX_TRIGGER = 5
 
 
@@ -114,6 +123,11 @@ def _scan(toks: list[str]) -> tuple[list[tuple[str, str, int, int]], set[int]]:
     return found, covered
 
 
+def _lack(kept: list[tuple[str, bool]], j: int) -> bool:
+    """ "no heat", "not enough food": the lack of a resource is the finding itself."""
+    return j + 1 < len(kept) and (kept[j + 1][0] in RESOURCES or kept[j + 1][0] == "enough")
+
+
 def detect(text: str) -> Parsed:
     assertion = Assertion()
     clauses: list[list[tuple[str, bool]]] = []
@@ -123,8 +137,13 @@ def detect(text: str) -> Parsed:
         capitals = [t.isupper() and len(t) > 1 for t in re.findall(r"[A-Za-z0-9]+(?:[/+'-][A-Za-z0-9]+)*/?|\?", part)]
         if not raw:
             continue
+        if named and raw[0] in _CONTEXT_FIRST and any(tuple(raw[:len(o)]) == o for o in CONTEXT_OPENERS):
+            continue
         found, covered = _scan(raw) if not named else ([], set())
         kept = [(t, capitals[j] if j < len(capitals) else False) for j, t in enumerate(raw) if j not in covered]
+        if not assertion.negated and any(t in WITHOUT for t, _ in kept):  # "panic d/o no agoraphobia": without
+            kept = [("without", cap) if t in WITHOUT and (named or j) and not _lack(kept, j) else (t, cap)
+                    for j, (t, cap) in enumerate(kept)]
         for flag, phrase, _, _ in found:
             setattr(assertion, flag, True)
             assertion.triggers.append(phrase)

@@ -1,19 +1,78 @@
-"""Calibration of re-ranker scores into probabilities of being right (isotonic
-regression fitted on a held-out slice of the development sets) and the
-expected calibration error used to check it."""
+"""Calibration of re-ranker scores into probabilities of being right, fitted on a
+held-out slice of the development sets, and the expected calibration error used
+to check it.
+
+An entry's first candidate is calibrated from more than its score: how far it is
+ahead of the second, and how well its best term supports the entry (exact or
+not, share of the entry's rare-word weight it covers, the rarest word one has
+and the other lacks, unknown words...). A logistic model over these is fitted
+first, then isotonic regression on its output, so that a high score reached on
+weak support - unseen wording, a near miss on one rare word - is not read as
+sure. Other candidates: isotonic regression on the score alone."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+
+from server.match import features
 
 BINS = 10
+# Columns of features.NAMES that say how well the first candidate is supported.
+SUPPORT = ("exact", "exact_typed", "q_cov", "t_cov", "n_missing", "n_extra", "idf_q_cov", "idf_t_cov",
+           "missing_idf", "extra_idf", "n_unknown", "spelled", "abbreviated", "q_words", "token_set",
+           "seventh", "depth", "term_0", "term_1", "term_3", "term_6", "icd", "snomed", "sdoh")  # term_k: where the best term came from
+_SUPPORT_COLUMNS = np.array([features.NAMES.index(n) for n in SUPPORT])
+REGULARIZATION = 0.3  # LogisticRegression C
 
 
-def fit(scores, correct) -> IsotonicRegression:
+def fit(scores, correct, weight=None) -> IsotonicRegression:
     model = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-    model.fit(np.asarray(scores, dtype=np.float64), np.asarray(correct, dtype=np.float64))
+    model.fit(np.asarray(scores, dtype=np.float64), np.asarray(correct, dtype=np.float64), sample_weight=weight)
     return model
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def entry_features(first: np.ndarray, second: np.ndarray, x_first: np.ndarray) -> np.ndarray:
+    """Per entry: logit of the first score, its margin over the second (0 when none), support columns."""
+    top = _logit(first)
+    return np.column_stack([top, top - _logit(second), x_first[:, _SUPPORT_COLUMNS]])
+
+
+@dataclass
+class FirstCalibrator:
+    """P(an entry's first candidate is right) from entry_features: logistic, then isotonic."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    isotonic: IsotonicRegression
+
+    def linear(self, z: np.ndarray) -> np.ndarray:
+        return ((z - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def predict(self, z: np.ndarray) -> np.ndarray:
+        if not len(z):
+            return np.zeros(0)
+        return np.interp(self.linear(z), self.isotonic.X_thresholds_, self.isotonic.y_thresholds_)
+
+
+def fit_first(z: np.ndarray, correct, weight=None) -> FirstCalibrator:
+    """Fitted on entry_features of first candidates; `weight` balances the development sets."""
+    y = np.asarray(correct, dtype=np.float64)
+    mean, scale = z.mean(axis=0), z.std(axis=0) + 1e-6
+    model = LogisticRegression(C=REGULARIZATION, max_iter=5000).fit((z - mean) / scale, y, sample_weight=weight)
+    out = FirstCalibrator(mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]), None)
+    out.isotonic = fit(out.linear(z), y, weight)
+    return out
 
 
 def ece(confidences, correct, bins: int = BINS) -> float:

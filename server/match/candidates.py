@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from server.match.index import QueryVectors, SystemIndex
-from server.match.normalize import bag_key
+from server.match.normalize import word_set
 
 K_CHAR = 30
 K_WORD = 30
@@ -63,18 +63,57 @@ def _lookup(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.nda
 
 def _common_part(common: sp.csr_matrix, terms: np.ndarray, dense: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Dot product of each term's common-n-gram part with its reading's (dense) common part."""
-    lengths = np.diff(common.indptr)[terms]
-    if not lengths.sum():
+    if not len(terms):
+        return np.zeros(0, dtype=np.float32)
+    part = common[terms]  # each pair's term row (scipy's row gather, in C)
+    if not part.nnz:
         return np.zeros(len(terms), dtype=np.float32)
-    pair = np.repeat(np.arange(len(terms)), lengths)
-    flat = np.repeat(common.indptr[terms], lengths) + np.arange(lengths.sum()) - np.repeat(
-        np.cumsum(lengths) - lengths, lengths)
-    values = common.data[flat] * dense[rows[pair], common.indices[flat]]
-    return np.bincount(pair, weights=values, minlength=len(terms)).astype(np.float32)
+    lengths = np.diff(part.indptr)
+    at = np.repeat(rows.astype(np.int64) * dense.shape[1], lengths) + part.indices
+    values = part.data * dense.ravel()[at]
+    return np.bincount(np.repeat(np.arange(len(terms)), lengths), weights=values,
+                       minlength=len(terms)).astype(np.float32)
 
 
 def readings(queries) -> list[str]:
     return [v.text for q in queries for v in q.variants]
+
+
+def _pooled(s_char: sp.csr_matrix, s_word: sp.csr_matrix, starts: np.ndarray, sub: SystemIndex,
+            exclude: list[set[int]] | None) -> list[dict[int, float]]:
+    """Per entry: concept -> best similarity of its terms among the top K_CHAR / K_WORD of
+    every reading, concepts in the order first met (reading by reading, char then word)."""
+    n_queries = len(starts) - 1
+    cols, values, sizes = [], [], []
+    for row in range(starts[-1]):
+        for matrix, k in ((s_char, K_CHAR), (s_word, K_WORD)):
+            c, v = _top(matrix, row, k)
+            cols.append(c)
+            values.append(v)
+            sizes.append(len(c))
+    if not cols:
+        return [{} for _ in range(n_queries)]
+    term = np.concatenate(cols).astype(np.int64)
+    value = np.concatenate(values).astype(np.float64)
+    per_row = np.array(sizes, dtype=np.int64).reshape(-1, 2).sum(axis=1)
+    query = np.repeat(np.repeat(np.arange(n_queries), np.diff(starts)), per_row)
+    keep = value > 0
+    if exclude and any(exclude):
+        bounds = np.searchsorted(query, np.arange(n_queries + 1))
+        for n, skip in enumerate(exclude):
+            if skip:
+                keep[bounds[n]:bounds[n + 1]] &= ~np.isin(term[bounds[n]:bounds[n + 1]], list(skip))
+    term, value, query = term[keep], value[keep], query[keep]
+    width = np.int64(len(sub.codes))
+    key = query * width + sub.term_concept[term]
+    unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    best = np.full(len(unique), -np.inf)
+    np.maximum.at(best, inverse, value)
+    met = np.argsort(first, kind="stable")
+    unique, best = unique[met], best[met]
+    bounds = np.searchsorted(unique // width, np.arange(n_queries + 1))
+    concepts, best = (unique % width).tolist(), best.tolist()
+    return [dict(zip(concepts[bounds[n]:bounds[n + 1]], best[bounds[n]:bounds[n + 1]])) for n in range(n_queries)]
 
 
 def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set[int]] | None = None) -> Batch:
@@ -86,22 +125,16 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
     s_char.sort_indices()
     s_word.sort_indices()
     dense_char, dense_word = vectors.char[1], vectors.word[1]
+    scores = _pooled(s_char, s_word, starts, sub, exclude)
     cand_concept, cand_start, exacts, bags = [], [0], [], []
-    for n in range(len(queries)):
+    for n, score in enumerate(scores):
         skip = exclude[n] if exclude else ()
-        score: dict[int, float] = {}
         exact: dict[int, int] = {}
         bag: dict[int, int] = {}
         for row in range(starts[n], starts[n + 1]):
-            for matrix, k in ((s_char, K_CHAR), (s_word, K_WORD)):
-                cols, data = _top(matrix, row, k)
-                for term, value in zip(cols.tolist(), data.tolist()):
-                    if term not in skip:
-                        c = int(sub.term_concept[term])
-                        if value > score.get(c, 0.0):
-                            score[c] = value
             text = texts[row]
-            for found, lookup in ((exact, sub.exact.get(text, ())), (bag, sub.bag.get(bag_key(text), ()))):
+            key = " ".join(sorted(word_set(text)))  # bag_key(text), from the cached word set
+            for found, lookup in ((exact, sub.exact.get(text, ())), (bag, sub.bag.get(key, ()))):
                 for t in lookup:
                     if t not in skip:
                         found.setdefault(t, row - starts[n])

@@ -8,6 +8,7 @@ process, for the plain character n-gram TF-IDF nearest-neighbour baseline."""
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import time
@@ -126,8 +127,12 @@ def run_matcher(matcher, entries: list[dict], threshold: float, workers: int = 1
     _chunk(chunks[0][:WARM_UP])  # builds what is built on first use, before the clock starts
     started = time.perf_counter()
     if workers > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            done = [pair for part in pool.imap_unordered(_chunk, chunks) for pair in part]
+        gc.freeze()  # the loaded index is shared with the workers: their collections must not copy its pages
+        try:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                done = [pair for part in pool.imap_unordered(_chunk, chunks) for pair in part]
+        finally:
+            gc.unfreeze()
     else:
         done = [pair for chunk in chunks for pair in _chunk(chunk)]
     seconds = time.perf_counter() - started

@@ -1,6 +1,7 @@
 """Features of a (entry, candidate concept) pair for the re-ranker: how similar
 the best term is (char and word TF-IDF, exact, order-free, rapidfuzz), how much
-of the entry it covers and how much it adds, where the term came from, what the
+of the entry it covers and how much it adds (by word count and by IDF weight, and
+the rarest word one side has that the other lacks), where the term came from, what the
 code is (billable, depth, "unspecified", "other", history/family codes) and how
 that fits the assertion found in the entry."""
 
@@ -29,12 +30,58 @@ FLAG_NAMES = ["billable", "unspecified", "other", "history_code", "family_code",
 NAMES = (["char", "word", "comb", "char_primary", "word_primary", "exact", "exact_typed", "bag"]
          + [f"term_{k}" for k in range(N_KINDS)] + [f"reading_{k}" for k in range(N_READINGS)]
          + ["q_cov", "t_cov", "n_extra", "n_generic", "display_cov", "token_set", "ratio", "n_missing",
-            "n_conflict", "number_conflict"]
+            "n_conflict", "number_conflict", "idf_q_cov", "idf_t_cov", "missing_idf", "extra_idf"]
          + FLAG_NAMES
          + ["negated", "historical", "uncertain", "family", "family_fit", "history_fit", "family_misfit",
             "history_misfit"]
          + ["rank_char", "rank_word", "rank_comb", "margin_comb", "n_exact", "q_words", "abbreviated",
             "spelled", "n_readings", "n_candidates", "n_unknown"])
+
+
+class WordWeights:
+    """IDF of words over every indexed term, with the IDF mass of readings and terms
+    memoized (they recur across entries)."""
+
+    MEMO = 200_000
+
+    def __init__(self, idf: dict[str, float], unseen: float) -> None:
+        self.idf, self.unseen, self._memo, self._specific = idf, unseen, {}, {}
+
+    def _stats(self, words: frozenset) -> tuple[float, float]:
+        """(sum, max) of the IDF of the words; (0, 0) when there are none."""
+        value = self._memo.get(words)
+        if value is None:
+            if len(self._memo) > self.MEMO:
+                self._memo.clear()
+                self._specific.clear()
+            get, unseen = self.idf.get, self.unseen
+            weights = [get(w, unseen) for w in words]
+            value = self._memo[words] = (sum(weights), max(weights, default=0.0))
+        return value
+
+    def support(self, v_words: frozenset, t_words: frozenset, missing: frozenset,
+                extra: frozenset) -> tuple[float, float, float, float]:
+        """How much of the reading's rare-word weight the term covers and vice versa, and the
+        rarest word either has that the other lacks (extra: without GENERIC words)."""
+        get, unseen = self.idf.get, self.unseen
+        v_mass = self._stats(v_words)[0]
+        lost = [get(w, unseen) for w in missing] if missing else [0.0]  # small sets: not memoized
+        common = v_mass - sum(lost)
+        t_mass = self._specific.get(t_words)
+        if t_mass is None:
+            t_mass = self._specific[t_words] = self._stats(t_words - GENERIC)[0]
+        rarest_extra = max([get(w, unseen) for w in extra]) if extra else 0.0
+        return common / max(v_mass, 1e-6), common / max(t_mass, 1e-6), max(lost), rarest_extra
+
+
+def word_idf(vectorizers) -> WordWeights:
+    """Word weights over every indexed term (built once per index, kept on the vectorizers)."""
+    weights = vectorizers.__dict__.get("word_weights")
+    if weights is None:
+        word = vectorizers.word
+        idf = {w: float(word.idf_[j]) for w, j in word.vocabulary_.items()}
+        weights = vectorizers.word_weights = WordWeights(idf, float(word.idf_.max()))  # unseen: the rarest
+    return weights
 
 
 def concept_flags(system: str, codes: list[str], displays: list[str], term_concept: np.ndarray,
@@ -88,8 +135,9 @@ def _group_max(values: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
-def batch_features(batch, sub) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features per candidate row, best term id, best reading index) for a whole batch."""
+def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(features per candidate row, best term id, best reading index) for a whole batch;
+    idf is word_idf(index.vectorizers)."""
     queries = batch.queries
     nc = len(batch.cand_concept)
     x = np.zeros((nc, len(NAMES)), dtype=np.float32)
@@ -142,14 +190,16 @@ def batch_features(batch, sub) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         term_text, reading_text = sub.terms[term], texts[n][r]
         t_words, v_words, d_words = word_set(term_text), word_set(reading_text), word_set(sub.displays[concept])
         extra, missing = t_words - v_words, v_words - t_words
+        specific = extra - GENERIC
         rows.append((len(reading_words[n] & t_words) / max(len(reading_words[n]), 1),
-                     len(v_words & t_words) / max(len(t_words), 1), len(extra - GENERIC), len(extra & GENERIC),
+                     (len(v_words) - len(missing)) / max(len(t_words), 1), len(specific), len(extra) - len(specific),
                      len(d_words & all_words[n]) / max(len(d_words), 1),
                      fuzz.token_set_ratio(reading_text, term_text) / 100, fuzz.ratio(reading_text, term_text) / 100,
                      len(missing - GENERIC), sum(1 for g in QUALIFIERS if missing & g and extra & g),
-                     any(w.isdigit() for w in missing) and any(w.isdigit() for w in extra)))
-    x[:, o:o + 10] = rows
-    o += 10
+                     any(w.isdigit() for w in missing) and any(w.isdigit() for w in extra))
+                    + idf.support(v_words, t_words, missing, specific))
+    x[:, o:o + 14] = rows
+    o += 14
     x[:, o:o + len(FLAG_NAMES)] = sub.flags[batch.cand_concept]
     family_code, history_code = x[:, o + 4], x[:, o + 3]
     o += len(FLAG_NAMES)

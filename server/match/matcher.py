@@ -54,12 +54,12 @@ class Matcher:
     def rank(self, queries, system: str, exclude: list[set[int]] | None = None, vectors=None) -> list[Ranked]:
         sub = self.index.systems[system]
         batch = candidates.generate(queries, sub, vectors or self.vectors(queries), exclude)
-        x, best_term, best_reading = features.batch_features(batch, sub)
+        x, best_term, best_reading = features.batch_features(batch, sub, features.word_idf(self.index.vectorizers))
         scores = self.reranker.scores(x)
         order = np.lexsort((-scores, batch.cand_query))  # by entry, best first
         first = np.zeros(len(order), dtype=bool)
         first[batch.cand_start[:-1][np.diff(batch.cand_start) > 0]] = True
-        confidences = self.reranker.confidences(scores[order], first)
+        confidences = self.reranker.confidences(scores[order], first, x[order])
         if len(order):  # never more confident than the entry's best
             confidences = np.minimum(confidences, confidences[batch.cand_start[batch.cand_query]])
         out = []

@@ -1,5 +1,5 @@
 """The learned re-ranker (scikit-learn gradient boosting over the features in
-features.py) with its two isotonic calibrators. It is trained offline by
+features.py) with its two calibrators (calibrate.py). It is trained offline by
 `python -m bench.train_matcher` on data generated from the terminologies and the
 curated content only, and shipped as mappings/models/matcher.joblib."""
 
@@ -13,7 +13,7 @@ import joblib
 import numpy as np
 
 from server.load import MAPPINGS_DIR
-from server.match import features
+from server.match import calibrate, features
 from server.match.forest import Forest
 
 MODEL_FILE = MAPPINGS_DIR / "models" / "matcher.joblib"
@@ -22,7 +22,7 @@ MODEL_FILE = MAPPINGS_DIR / "models" / "matcher.joblib"
 @dataclass
 class Reranker:
     model: object  # HistGradientBoostingClassifier
-    top: object  # isotonic: score of an entry's first candidate -> P(right)
+    top: object  # calibrate.FirstCalibrator: entry_features of an entry's first candidate -> P(right)
     rest: object  # isotonic: score of any other candidate -> P(right)
     feature_names: list[str]
     version: str
@@ -34,12 +34,17 @@ class Reranker:
             self.forest = Forest(self.model)
         return self.forest.predict_proba(x)
 
-    def confidences(self, scores: np.ndarray, first: np.ndarray) -> np.ndarray:
-        """Calibrated confidences of candidates given their scores, `first` marking each
-        entry's best; another candidate is never more confident than its entry's best."""
+    def confidences(self, scores: np.ndarray, first: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Calibrated confidences of candidates given their scores and features, grouped by
+        entry best first, `first` marking each entry's best."""
         out = np.empty(len(scores))
         if len(scores):
-            out[first] = _predict(self.top, scores[first])
+            at = np.flatnonzero(first)
+            second = np.zeros(len(at))
+            has_second = at + 1 < len(scores)
+            has_second[has_second] = ~first[at[has_second] + 1]
+            second[has_second] = scores[at[has_second] + 1]
+            out[first] = self.top.predict(calibrate.entry_features(scores[at], second, x[at]))
             out[~first] = _predict(self.rest, scores[~first])
         return out
 

@@ -1,6 +1,10 @@
 """Spelling tolerance for words the index has never seen: a truncated word is
 completed ("resid" -> "residual", as legacy tables cut them), a misspelled one
-is replaced by the closest known word (rapidfuzz, "anxeity" -> "anxiety")."""
+is replaced by the closest known word (rapidfuzz, "anxeity" -> "anxiety").
+
+Before rapidfuzz compares a word with every known word of about its length, the
+letter counts rule out those that cannot reach the cutoff: fuzz.ratio is
+100 * (1 - indel / (a + b)) and indel >= a + b - 2 * (letters in common)."""
 
 from __future__ import annotations
 
@@ -8,12 +12,22 @@ import bisect
 from collections import Counter
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from server.match.normalize import stem
 
 CUTOFF = 85
 MIN_LENGTH = 4
+SPREAD = 2  # known words compared with an unknown one: this much shorter or longer at most
+
+
+def _letter_counts(words: list[str]) -> np.ndarray:
+    """Per word, how often each of a-z occurs (any other character in one last column)."""
+    letters = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.int64) - 97
+    letters[(letters < 0) | (letters > 25)] = 26
+    owner = np.repeat(np.arange(len(words)), [len(w) for w in words])
+    return np.bincount(owner * 27 + letters, minlength=len(words) * 27).reshape(len(words), 27)
 
 
 class Speller:
@@ -25,6 +39,25 @@ class Speller:
         self.counts = counts
         self.known = known
         self.correct = lru_cache(maxsize=16384)(self._correct)
+        self._windows: dict[int, tuple[list[str], np.ndarray, np.ndarray]] = {}
+
+    def _window(self, length: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(known words of length +- SPREAD in the order compared, their letter counts, lengths)."""
+        found = self._windows.get(length)
+        if found is None:
+            words = [w for n in range(length - SPREAD, length + SPREAD + 1) for w in self.by_length.get(n, ())]
+            found = self._windows[length] = (words, _letter_counts(words).astype(np.int16),
+                                             np.array([len(w) for w in words], dtype=np.int64))
+        return found
+
+    def _near(self, word: str) -> list[str]:
+        """Known words that might be within CUTOFF of `word`, in the order compared."""
+        words, letters, lengths = self._window(len(word))
+        common = np.minimum(letters, _letter_counts([word])[0].astype(np.int16)).sum(axis=1, dtype=np.int32)
+        total = lengths + len(word)
+        # ratio >= CUTOFF needs indel <= (1 - CUTOFF/100) * total; indel >= total - 2 * common
+        possible = (total - 2 * common) * 100 <= (100 - CUTOFF) * total + 1
+        return [words[i] for i in np.flatnonzero(possible).tolist()]
 
     def unknown(self, word: str) -> bool:
         return word.isalpha() and len(word) >= MIN_LENGTH and word not in self.known and stem(word) not in self.known
@@ -40,8 +73,7 @@ class Speller:
             at += 1
         if completions:
             return max(completions, key=lambda w: (self.counts[w], -len(w))), "completion"
-        near = process.extract(word, [w for n in range(len(word) - 2, len(word) + 3) for w in self.by_length.get(n, ())],
-                               scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=5)
+        near = process.extract(word, self._near(word), scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=5)
         if not near:
             return None
         best = max(near, key=lambda m: (m[1], self.counts[m[0]]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -69,7 +70,21 @@ def serve(address: str, engine: Engine, grace: float = 30.0, ready=print) -> Non
     server.start()
     host = address.rsplit(":", 1)[0]
     ready(f"termbridge listening on {host}:{port}", flush=True)
+    threading.Thread(target=warm, args=(engine,), name="warm", daemon=True).start()
     stop.wait()
     log.info("shutting down, draining calls for up to %ss", grace)
     server.health_servicer.enter_graceful_shutdown()
     server.stop(grace).wait()
+
+
+def warm(engine: Engine) -> None:
+    """Load the map and match indexes now rather than on the first calls, then move
+    everything loaded out of the garbage collector's sight (gc.freeze): its full
+    collections would otherwise walk the indexes' objects and stall calls."""
+    try:
+        engine.translator.index()
+        engine.matching.matcher()
+    except Exception as exc:  # noqa: BLE001 - the calls that need them will report it
+        log.warning("warming up failed: %s", type(exc).__name__)
+    gc.collect()
+    gc.freeze()

@@ -4,8 +4,6 @@ distinct answer is serialized once and spliced after its element's id."""
 
 from __future__ import annotations
 
-import grpc
-
 from server.errors import InvalidArgument
 from server.labels import Context, Element, Labels
 from server.labels.labeler import MAX_ELEMENTS, MAX_ID_LENGTH, check_context, check_element, element_errors
@@ -63,19 +61,11 @@ def _id_field_end(raw: bytes) -> int:
 def add_labeling_servicer(servicer, server) -> None:
     """As the generated add_LabelingServiceServicer_to_server, except that the
     element RPCs return their responses already serialized."""
-    handlers = {
-        "LabelElements": grpc.unary_unary_rpc_method_handler(
-            servicer.LabelElements, request_deserializer=pb.LabelElementsRequest.FromString,
-            response_serializer=None),
-        "LabelFhirResource": grpc.unary_unary_rpc_method_handler(
-            servicer.LabelFhirResource, request_deserializer=pb.LabelFhirResourceRequest.FromString,
-            response_serializer=pb.LabelFhirResourceResponse.SerializeToString),
-        "StreamLabelElements": grpc.stream_stream_rpc_method_handler(
-            servicer.StreamLabelElements, request_deserializer=pb.LabelElementsRequest.FromString,
-            response_serializer=None),
-    }
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
-    server.add_registered_method_handlers(SERVICE, handlers)
+    wire.add_servicer(server, SERVICE, {
+        "LabelElements": (servicer.LabelElements, pb.LabelElementsRequest, None),
+        "LabelFhirResource": (servicer.LabelFhirResource, pb.LabelFhirResourceRequest, pb.LabelFhirResourceResponse),
+        "StreamLabelElements": (servicer.StreamLabelElements, pb.LabelElementsRequest, None),
+    })
 
 
 class LabelingServicer(pb_grpc.LabelingServiceServicer):

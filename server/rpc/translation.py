@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import grpc
-
 from server.errors import InvalidArgument, TermbridgeError
 from server.relationships import ALL as RELATIONSHIPS
-from server.rpc import match, wire
+from server.rpc import match, text_batch, wire
 from server.rpc.errors import internal_status, log, to_status
 from server.translate import Coding, Translation
 from termbridge.v1 import common_pb2, translation_service_pb2 as pb, translation_service_pb2_grpc as pb_grpc
@@ -35,20 +33,11 @@ def translation_message(t: Translation) -> pb.TranslateCodeResponse:
 def add_translation_servicer(servicer, server) -> None:
     """As the generated add_TranslationServiceServicer_to_server, except that
     StreamTranslate yields its responses already serialized (server.rpc.wire)."""
-    name = "termbridge.v1.TranslationService"
-    handlers = {
-        "TranslateCode": grpc.unary_unary_rpc_method_handler(
-            servicer.TranslateCode, request_deserializer=pb.TranslateCodeRequest.FromString,
-            response_serializer=pb.TranslateCodeResponse.SerializeToString),
-        "MatchText": grpc.unary_unary_rpc_method_handler(
-            servicer.MatchText, request_deserializer=pb.MatchTextRequest.FromString,
-            response_serializer=pb.MatchTextResponse.SerializeToString),
-        "StreamTranslate": grpc.stream_stream_rpc_method_handler(
-            servicer.StreamTranslate, request_deserializer=pb.StreamTranslateRequest.FromString,
-            response_serializer=None),
-    }
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(name, handlers),))
-    server.add_registered_method_handlers(name, handlers)
+    wire.add_servicer(server, "termbridge.v1.TranslationService", {
+        "TranslateCode": (servicer.TranslateCode, pb.TranslateCodeRequest, pb.TranslateCodeResponse),
+        "MatchText": (servicer.MatchText, pb.MatchTextRequest, pb.MatchTextResponse),
+        "StreamTranslate": (servicer.StreamTranslate, pb.StreamTranslateRequest, None),
+    })
 
 
 class TranslationServicer(pb_grpc.TranslationServiceServicer):
@@ -96,14 +85,18 @@ class TranslationServicer(pb_grpc.TranslationServiceServicer):
             known = index.derive("rpc-stream", dict)  # serialized TranslateCodeRequest -> result field bytes
             if len(known) >= MAX_CACHED_MESSAGES:
                 known.clear()
-            parts = []
-            for item in batch.items:
-                key = item.translate_code.SerializeToString()
-                field = known.get(key)
-                if field is None:
-                    field = self._item(item, index, known, key)
-                parts.append(wire.item_result(item.request_id, position, field))
-                position += 1
+            keys = [item.translate_code.SerializeToString() for item in batch.items]
+            fields = [known.get(key) for key in keys]
+            new = [item for item, field in zip(batch.items, fields) if field is None]
+            with self.engine.text_matches() as (answers, _):
+                if len(new) > 1:  # the text matches these need, in batches
+                    text_batch.prefetch(self.engine, new, lambda r: self._answer(r, index), answers)
+                parts = []
+                for item, key, field in zip(batch.items, keys, fields):
+                    if field is None:
+                        field = known.get(key) or self._item(item, index, known, key)
+                    parts.append(wire.item_result(item.request_id, position, field))
+                    position += 1
             yield b"".join(parts)
 
     def _item(self, item: pb.TranslateItem, index, known: dict, key: bytes) -> bytes:

@@ -9,6 +9,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 
 from loaders.base import Concept, Designation, IsA, Skipped, SourceInfo
 from server.errors import FailedPrecondition, NotFound
+from server.store import map_entries
 from server.store.store import Store, utc_now
 
 BATCH = 10_000
@@ -166,6 +167,9 @@ class MapRow(NamedTuple):
     provenance: str | None = None  # JSON: justification, advice, rule, source file line ...
 
 
+MAP_ROW_COLUMNS = ("map_set_id", *MapRow._fields, "created_at", "updated_at")
+
+
 class Member(NamedTuple):
     system: str
     code: str
@@ -253,11 +257,7 @@ def _flush_set(conn, kind: str, set_id: int, batch: list, now: str) -> None:
     if not batch:
         return
     if kind == "map_set":
-        conn.executemany(
-            "INSERT INTO map_entries (map_set_id, source_system, source_code, source_display, target_system, "
-            "target_code, target_display, relationship, confidence, status, author, provenance, created_at, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(set_id, *r, now, now) for r in batch])
+        conn.executemany(map_entries.insert_sql(MAP_ROW_COLUMNS), [(set_id, *r, now, now) for r in batch])
     else:
         conn.executemany("INSERT OR IGNORE INTO value_set_members (vs_id, system, version, code, display) "
                          "VALUES (?, ?, ?, ?, ?)", [(set_id, r.system, r.version, r.code, r.display) for r in batch])

@@ -1,0 +1,45 @@
+"""bench.check_dev_set on the real default database: the shipped legacy-table and
+full-wording development sets are valid and share no text with the matcher's
+content; a bad file is reported and fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bench import check_dev_set
+
+DATA = Path(__file__).resolve().parents[1] / "bench" / "data"
+
+
+def _reports(capsys) -> list[dict]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_new_dev_sets_are_valid_and_disjoint_from_content(default_db, capsys):
+    files = [DATA / "legacy_table_dev.jsonl", DATA / "problem_list_full_dev.jsonl"]
+    assert check_dev_set.main([*map(str, files), "--db", default_db]) == 0
+    for report in _reports(capsys):
+        assert report["errors"] == 0 and report["base_overlaps"] == 0 and report["map_overlaps"] == 0
+        assert report["entries"] >= 260
+
+
+def test_bad_entries_are_reported(default_db, tmp_path, capsys):
+    lines = [
+        {"id": "x-1", "text": "MDD RECUR MOD W/ ANX DISTRESS", "system": "icd10cm", "gold": ["F33.1"],
+         "style": "terse", "domain": "bh"},
+        {"id": "x-1", "text": "DEPR RECUR NOS", "system": "icd10cm", "gold": ["F33"],  # category, not billable
+         "style": "terse", "domain": "bh"},
+        {"id": "x-3", "text": "Major depressive disorder, recurrent, moderate", "system": "icd10cm",
+         "gold": ["F33.1"], "style": "full", "domain": "bh"},  # an ICD-10-CM title verbatim
+        {"id": "x-4", "text": "BEHIND ON UTILS", "system": "sdoh", "gold": ["not-a-category"],
+         "style": "terse", "domain": "sdoh"},
+        {"id": "x-5", "text": "no style", "system": "icd10cm", "gold": ["I10"], "domain": "general"},
+    ]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8")
+    assert check_dev_set.main([str(path), "--db", default_db]) == 1
+    (report,) = _reports(capsys)
+    # F33 not billable, the unknown category, the missing style, the repeated id
+    assert report["errors"] == 4
+    assert report["base_overlaps"] == 1

@@ -1,0 +1,52 @@
+"""How entries are read before matching (assertion clauses, abbreviations) and how the
+first candidate's confidence is calibrated: pure functions, no index needed."""
+
+import numpy as np
+
+from server.match import abbreviations, calibrate, features
+from server.match.assertion import detect
+
+
+def test_later_no_clause_reads_as_without():
+    parsed = detect("Panic disorder, no agoraphobia")
+    assert not parsed.assertion.negated
+    assert parsed.text() == "panic disorder without agoraphobia"
+    assert detect("PANIC D/O NO AGORAPHOB").text() == "panic d/o without agoraphob"
+
+
+def test_negated_lists_and_missing_resources_keep_no():
+    parsed = detect("no SI, no HI")
+    assert parsed.assertion.negated and parsed.text() == "si no hi"
+    assert detect("homeless, no car").text() == "homeless no car"
+
+
+def test_treatment_clause_is_left_out_of_the_matched_text():
+    assert detect("Hypertension, well controlled on lisinopril").text() == "hypertension"
+    assert detect("Schizophrenia, chronic, stable on clozapine").text() == "schizophrenia chronic"
+    # within the condition's own clause "on" stays ("dependence on renal dialysis")
+    assert detect("Dependence on renal dialysis").text() == "dependence on renal dialysis"
+
+
+def test_legacy_table_shorthand_expands():
+    variants = abbreviations.expand("oa r knee".split(), terse=True)
+    assert variants[1].text == "osteoarthritis right knee"
+    assert abbreviations.expand("recur dvt lle".split(), terse=True)[1].text == \
+        "recurrent deep vein thrombosis left lower extremity"
+
+
+def test_first_calibrator_lowers_confidence_on_weak_support():
+    rnd = np.random.default_rng(0)
+    n = 2000
+    score = rnd.uniform(0.05, 0.99, n)
+    x = np.zeros((n, len(features.NAMES)), dtype=np.float32)
+    weak = rnd.random(n) < 0.5
+    x[:, features.NAMES.index("exact")] = ~weak
+    right = rnd.random(n) < np.where(weak, 0.3 * score, score)  # the same score is worth less when weak
+    z = calibrate.entry_features(score, np.zeros(n), x)
+    model = calibrate.fit_first(z, right)
+    probe = np.full(2, 0.95)
+    xs = np.zeros((2, len(features.NAMES)), dtype=np.float32)
+    xs[0, features.NAMES.index("exact")] = 1
+    strong_p, weak_p = model.predict(calibrate.entry_features(probe, np.zeros(2), xs))
+    assert strong_p > 0.8 and weak_p < 0.5
+    assert calibrate.ece(model.predict(z), right) < 0.05
