@@ -20,6 +20,8 @@ K_CHAR = 30
 K_WORD = 30
 MAX_CONCEPTS = 20
 EXACT_BONUS = 2.0
+FAMILY_SEEDS = 5  # the best candidates whose ICD-10-CM family is searched for more specific codes
+MAX_RELATIVES = 5  # family members added per entry (those covering more of the entry than any candidate)
 
 
 @dataclass
@@ -126,7 +128,7 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
     s_word.sort_indices()
     dense_char, dense_word = vectors.char[1], vectors.word[1]
     scores = _pooled(s_char, s_word, starts, sub, exclude)
-    cand_concept, cand_start, exacts, bags = [], [0], [], []
+    cand_concept, cand_start, exacts, bags, chosen = [], [0], [], [], []
     for n, score in enumerate(scores):
         skip = exclude[n] if exclude else ()
         exact: dict[int, int] = {}
@@ -141,16 +143,62 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
         for term in exact.keys() | bag.keys():
             c = int(sub.term_concept[term])
             score[c] = score.get(c, 0.0) + EXACT_BONUS
-        chosen = sorted(score, key=lambda c: -score[c])[:MAX_CONCEPTS]
-        cand_concept.extend(chosen)
-        cand_start.append(len(cand_concept))
+        chosen.append(sorted(score, key=lambda c: -score[c])[:MAX_CONCEPTS])
         exacts.append(exact)
         bags.append(bag)
+    for found, more in zip(chosen, _relatives(chosen, sub, vectors.words, starts, exclude)):
+        cand_concept.extend(found)
+        cand_concept.extend(more)
+        cand_start.append(len(cand_concept))
     cand_concept = np.array(cand_concept, dtype=np.int64)
     cand_start = np.array(cand_start, dtype=np.int64)
     cand_query = np.repeat(np.arange(len(queries)), np.diff(cand_start))
     similarity = (s_char, dense_char, s_word, dense_word)
     return _pairs(queries, sub, similarity, starts, cand_start, cand_query, cand_concept, exacts, bags, exclude)
+
+
+def _relatives(chosen: list[list[int]], sub: SystemIndex, words: sp.csr_matrix | None, starts: np.ndarray,
+               exclude: list[set[int]] | None) -> list[list[int]]:
+    """Per entry: members of its best candidates' ICD-10-CM families whose terms have words of the
+    entry that the candidate they are related to lacks ("right" for M17.11 next to M17.9), those
+    covering most of the entry first (entries with held-out terms get none: a family's word
+    weights include every term)."""
+    families = sub.families
+    if families is None or words is None or not chosen:
+        return [[] for _ in chosen]
+    n, width = len(chosen), np.int64(len(sub.codes))
+    seeds = [c[:FAMILY_SEEDS] if not (exclude and exclude[e]) else [] for e, c in enumerate(chosen)]
+    seed = np.array([c for s in seeds for c in s], dtype=np.int64)
+    seed_entry = np.repeat(np.arange(n, dtype=np.int64), [len(s) for s in seeds])
+    sizes = families.start[seed + 1] - families.start[seed]
+    if not sizes.sum():
+        return [[] for _ in chosen]
+    offsets = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    member = families.members[np.repeat(families.start[seed], sizes) + offsets]
+    entry = np.repeat(seed_entry, sizes)
+    seed = np.repeat(seed, sizes)
+    readers = sp.csr_matrix((np.ones(starts[-1], dtype=np.float32),
+                             (np.repeat(np.arange(n), np.diff(starts)), np.arange(starts[-1]))),
+                            shape=(n, starts[-1]))
+    entry_words = (readers @ words).tocsr()
+    entry_words.sort_indices()
+    cover, gain = families.coverage(entry, member, seed, entry_words)
+    key = entry * width + member
+    taken = np.isin(key, np.array([e * width + c for e, found in enumerate(chosen) for c in found], dtype=np.int64))
+    keep = ~taken & (gain > 1e-4)
+    key, cover, gain = key[keep], cover[keep], gain[keep]
+    order = np.lexsort((-gain, key))  # the largest gain over the seeds of a member's family
+    key, cover, gain = key[order], cover[order], gain[order]
+    first = np.concatenate([[True], key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=bool)
+    key, cover, gain = key[first], cover[first], gain[first]
+    entry, concept = key // width, key % width
+    order = np.lexsort((concept, families.n_words[concept], -gain, -cover, entry))
+    entry, concept = entry[order], concept[order]
+    rank = np.arange(len(entry)) - np.searchsorted(entry, entry)
+    entry, concept = entry[rank < MAX_RELATIVES], concept[rank < MAX_RELATIVES]
+    bounds = np.searchsorted(entry, np.arange(n + 1))
+    concept = concept.tolist()
+    return [concept[bounds[e]:bounds[e + 1]] for e in range(n)]
 
 
 def _pairs(queries, sub, similarity, starts, cand_start, cand_query, cand_concept, exacts, bags, exclude):

@@ -18,8 +18,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from server.systems import ICD10CM
 from server.match import abbreviations, content as content_mod
 from server.match.content import Content
+from server.match.families import Families
 from server.match.features import concept_flags
 from server.match.ngrams import CharNgrams, tfidf_rows
 from server.match.spelling import Speller
@@ -65,6 +67,7 @@ class QueryVectors:
 
     char: tuple[sp.csr_matrix, np.ndarray]
     word: tuple[sp.csr_matrix, np.ndarray]
+    words: sp.csr_matrix | None = None  # the word vectors whole (which words each reading has)
 
 
 @dataclass
@@ -102,8 +105,9 @@ class Vectorizers:
                 position = np.full(width, -1, dtype=np.int64)
                 position[common] = np.arange(len(common))
                 self.positions.append(position)
+        words = self.words(texts)
         return QueryVectors(_split(self.char.transform(texts), self.positions[0], len(self.common_char)),
-                            _split(self.words(texts), self.positions[1], len(self.common_word)))
+                            _split(words, self.positions[1], len(self.common_word)), words)
 
 
 class SystemIndex:
@@ -131,6 +135,15 @@ class SystemIndex:
 
     def __len__(self) -> int:
         return len(self.terms)
+
+    @property
+    def families(self) -> Families | None:
+        """ICD-10-CM code families (built on first use); None for other systems."""
+        if self.system != ICD10CM:
+            return None
+        if self.__dict__.get("_families") is None:
+            self._families = Families.build(self.codes, self.term_concept, self.word)
+        return self._families
 
     def extended(self, rows, concepts, vectorizers: "Vectorizers") -> "SystemIndex":
         """A copy with more terms (and concepts) appended; positions of the old ones kept."""

@@ -1,0 +1,49 @@
+"""Candidate generation reaches the specific ICD-10-CM code (laterality, trimester,
+episode of care) through the family of a retrieved code, the same in any batch."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from server.match.families import Families, stem
+from server.match.service import MAX_CANDIDATES
+
+
+def test_stem_drops_dot_seventh_character_and_placeholders():
+    assert stem("S16.1XXA") == "S161"
+    assert stem("M17.11") == "M1711"
+    assert stem("O60.10X0") == "O6010"
+    assert stem("F22") == "F22"
+
+
+def test_family_is_every_code_under_the_parent_and_gain_counts_words_the_seed_lacks():
+    codes = ["F22", "M17.0", "M17.11", "M17.12", "M17.9"]
+    # one term per code; words: 0 osteoarthritis, 1 knee, 2 right, 3 left, 4 bilateral, 5 delusional
+    term_words = [[5], [0, 1, 4], [0, 1, 2], [0, 1, 3], [0, 1]]
+    rows = np.repeat(np.arange(len(codes)), [len(w) for w in term_words])
+    word = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, np.concatenate(term_words))),
+                         shape=(len(codes), 6))
+    fam = Families.build(codes, np.arange(len(codes)), word)
+    m179 = codes.index("M17.9")
+    assert sorted(codes[c] for c in fam.members[fam.start[m179]:fam.start[m179 + 1]]) == codes[1:]
+    assert fam.start[1] == fam.start[0]  # a three-character code has no family
+    entry = sp.csr_matrix(np.array([[1, 1, 1, 0, 0, 0]], dtype=np.float32))  # osteoarthritis right knee
+    cover, gain = fam.coverage(np.zeros(4, dtype=np.int64), np.arange(1, 5), np.full(4, m179), entry)
+    assert gain[1] > 0 and gain[[0, 2, 3]].tolist() == [0, 0, 0]  # only M17.11 adds "right"
+    assert cover[1] == cover.max()
+
+
+def test_specific_codes_become_candidates(engine):
+    texts = ["Osteoarthritis of the right knee", "Anemia of pregnancy, third trimester", "Left breast cancer"]
+    gold = ["M17.11", "O99.013", "C50.912"]
+    results = engine.match_texts(texts, ["icd10cm"], MAX_CANDIDATES)
+    for result, code in zip(results, gold):
+        assert code in [c.code for c in result.results[0].candidates]
+
+
+def test_candidates_do_not_depend_on_the_rest_of_the_batch(engine):
+    texts = ["OA R KNEE", "DVT LLE ACUTE", "htn", "PRETERM LABOR 2ND TRI"]
+    together = engine.match_texts(texts, ["icd10cm"], MAX_CANDIDATES)
+    for text, result in zip(texts, together):
+        alone = engine.match_text(text, ["icd10cm"], MAX_CANDIDATES)
+        assert [(c.code, c.confidence) for c in alone.results[0].candidates] == \
+            [(c.code, c.confidence) for c in result.results[0].candidates]
