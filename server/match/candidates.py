@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from server.match.index import QueryVectors, SystemIndex
-from server.match.normalize import word_set
+from server.match.normalize import bag_key
 
 K_CHAR = 30
 K_WORD = 30
@@ -135,8 +135,7 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
         bag: dict[int, int] = {}
         for row in range(starts[n], starts[n + 1]):
             text = texts[row]
-            key = " ".join(sorted(word_set(text)))  # bag_key(text), from the cached word set
-            for found, lookup in ((exact, sub.exact.get(text, ())), (bag, sub.bag.get(key, ()))):
+            for found, lookup in ((exact, sub.exact.get(text, ())), (bag, sub.bag.get(bag_key(text), ()))):
                 for t in lookup:
                     if t not in skip:
                         found.setdefault(t, row - starts[n])

@@ -29,6 +29,7 @@ class Families:
     members: np.ndarray  # concept ids, family by family
     words: sp.csr_matrix  # concept x word: IDF of every word of any of its terms
     n_words: np.ndarray  # per concept: how many distinct words its terms have
+    keys: np.ndarray  # concept * width + word of every stored value of `words`, ascending
 
     @classmethod
     def build(cls, codes: list[str], term_concept: np.ndarray, word: sp.csr_matrix) -> "Families":
@@ -54,7 +55,7 @@ class Families:
         idf = np.log((1 + word.shape[0]) / (1 + df)).astype(np.float32) + 1
         words.data = idf[words.indices]
         words.sort_indices()
-        return cls(start, members, words, np.diff(words.indptr))
+        return cls(start, members, words, np.diff(words.indptr), _keys(words, np.int64(words.shape[1])))
 
     def coverage(self, entry: np.ndarray, concept: np.ndarray, seed: np.ndarray,
                  entry_words: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -67,8 +68,6 @@ class Families:
         lengths = np.diff(part.indptr)
         width = np.int64(self.words.shape[1])
         hit = _contains(entry_words, np.repeat(entry.astype(np.int64), lengths), part.indices, width)
-        if self.__dict__.get("keys") is None:
-            self.keys = _keys(self.words, width)
         new = hit & ~_member(self.keys, np.repeat(seed.astype(np.int64), lengths) * width + part.indices)
         group = np.repeat(np.arange(len(entry)), lengths)
         weight = part.data.astype(np.float64)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -136,14 +137,10 @@ class SystemIndex:
     def __len__(self) -> int:
         return len(self.terms)
 
-    @property
+    @cached_property
     def families(self) -> Families | None:
         """ICD-10-CM code families (built on first use); None for other systems."""
-        if self.system != ICD10CM:
-            return None
-        if self.__dict__.get("_families") is None:
-            self._families = Families.build(self.codes, self.term_concept, self.word)
-        return self._families
+        return Families.build(self.codes, self.term_concept, self.word) if self.system == ICD10CM else None
 
     def extended(self, rows, concepts, vectorizers: "Vectorizers") -> "SystemIndex":
         """A copy with more terms (and concepts) appended; positions of the old ones kept."""

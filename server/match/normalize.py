@@ -59,12 +59,12 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS]
 
 
-def bag_key(text: str) -> str:
-    """Order-free key: "dependence, alcohol" and "alcohol dependence" share it."""
-    return " ".join(sorted(set(content_words(text))))
-
-
 @lru_cache(maxsize=262144)
 def word_set(text: str) -> frozenset[str]:
     """Content words of a term or reading, as a set (cached: terms recur across entries)."""
     return frozenset(content_words(text))
+
+
+def bag_key(text: str) -> str:
+    """Order-free key: "dependence, alcohol" and "alcohol dependence" share it."""
+    return " ".join(sorted(word_set(text)))

@@ -9,7 +9,6 @@ of the batch and meets its own error when it is answered."""
 
 from __future__ import annotations
 
-from server.engine import DeferredTextMatch
 from server.errors import TermbridgeError
 from server.match.service import MAX_TEXT
 from termbridge.v1 import translation_service_pb2 as pb
@@ -33,9 +32,7 @@ def prefetch(engine, items, answer_code, answers: dict) -> None:
             for request in codes:
                 try:
                     answer_code(request)
-                except DeferredTextMatch:
-                    continue
-                except Exception:  # noqa: BLE001 - answered (with its error) item by item later
+                except Exception:  # noqa: BLE001 - DeferredTextMatch, or an error answered item by item later
                     continue
         wanted += deferred
     groups: dict[tuple, list[str]] = {}
