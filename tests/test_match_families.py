@@ -4,8 +4,10 @@ episode of care) through the family of a retrieved code, the same in any batch."
 import numpy as np
 import scipy.sparse as sp
 
+from server.match.evaluate import held_out_terms
 from server.match.families import Families, stem
 from server.match.service import MAX_CANDIDATES
+from server.systems import ICD10CM
 
 
 def test_stem_drops_dot_seventh_character_and_placeholders():
@@ -47,3 +49,19 @@ def test_candidates_do_not_depend_on_the_rest_of_the_batch(engine):
         alone = engine.match_text(text, ["icd10cm"], MAX_CANDIDATES)
         assert [(c.code, c.confidence) for c in alone.results[0].candidates] == \
             [(c.code, c.confidence) for c in result.results[0].candidates]
+
+
+def test_a_held_out_term_is_taken_out_for_its_own_entry_only(engine):
+    entry = {"text": "Inhalant use disorder, mild", "system": "icd10cm", "gold": ["F18.10"], "held_out": True}
+    matcher = engine.matching.matcher()
+    held = held_out_terms(matcher.index.systems[ICD10CM], entry)
+    assert held, "the inclusion term is in the index"
+    texts = [entry["text"], entry["text"]]
+
+    def codes(exclude):
+        return [[(c.code, c.confidence) for c in r.results[0].candidates]
+                for r in matcher.match(texts, [ICD10CM], MAX_CANDIDATES, 0.9, {ICD10CM: exclude})]
+
+    held_alone, plain_alone = codes([held, held])[0], codes([set(), set()])[1]
+    assert held_alone != plain_alone  # taking the term out changes that entry's answer
+    assert codes([held, set()]) == [held_alone, plain_alone]  # and never its neighbour's

@@ -204,9 +204,10 @@ def _pairs(queries, sub, similarity, starts, cand_start, cand_query, cand_concep
     groups = [sub.concept_terms[c] for c in cand_concept.tolist()]
     term_id = np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64)
     term_cand = np.repeat(np.arange(len(cand_concept)), [len(g) for g in groups])
-    if exclude and any(exclude):
-        held = set().union(*exclude)
-        keep = np.array([t not in held for t in term_id.tolist()], dtype=bool)
+    if exclude and any(exclude):  # each entry's own held-out terms, never another entry's
+        width = np.int64(len(sub.terms))
+        held = np.array([n * width + t for n, skip in enumerate(exclude) for t in skip], dtype=np.int64)
+        keep = ~np.isin(cand_query[term_cand].astype(np.int64) * width + term_id, held)
         term_id, term_cand = term_id[keep], term_cand[keep]
         present = np.zeros(len(cand_concept), dtype=bool)
         present[term_cand] = True  # a candidate whose every term is held out drops out
