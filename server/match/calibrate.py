@@ -35,6 +35,13 @@ def fit(scores, correct, weight=None) -> IsotonicRegression:
     return model
 
 
+def predict(isotonic, x: np.ndarray) -> np.ndarray:
+    """IsotonicRegression(out_of_bounds="clip").predict, without its per-call checks."""
+    if not hasattr(isotonic, "X_thresholds_"):  # not fitted yet (training): scores as they are
+        return isotonic.predict(x)
+    return np.interp(x, isotonic.X_thresholds_, isotonic.y_thresholds_)
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(np.asarray(p, dtype=np.float64), 1e-4, 1 - 1e-4)
     return np.log(p / (1 - p))
@@ -62,7 +69,7 @@ class FirstCalibrator:
     def predict(self, z: np.ndarray) -> np.ndarray:
         if not len(z):
             return np.zeros(0)
-        return np.interp(self.linear(z), self.isotonic.X_thresholds_, self.isotonic.y_thresholds_)
+        return predict(self.isotonic, self.linear(z))
 
 
 def fit_first(z: np.ndarray, correct, weight=None) -> FirstCalibrator:

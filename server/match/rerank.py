@@ -45,19 +45,12 @@ class Reranker:
             has_second[has_second] = ~first[at[has_second] + 1]
             second[has_second] = scores[at[has_second] + 1]
             out[first] = self.top.predict(calibrate.entry_features(scores[at], second, x[at]))
-            out[~first] = _predict(self.rest, scores[~first])
+            out[~first] = calibrate.predict(self.rest, scores[~first])
         return out
 
     def save(self, path: Path = MODEL_FILE) -> None:
         self.__dict__.pop("forest", None)  # rebuilt from the model on first use
         joblib.dump(self, path, compress=3)
-
-
-def _predict(isotonic, x: np.ndarray) -> np.ndarray:
-    """IsotonicRegression(out_of_bounds="clip").predict, without its per-call checks."""
-    if not hasattr(isotonic, "X_thresholds_"):  # not fitted yet (training): scores as they are
-        return isotonic.predict(x)
-    return np.interp(x, isotonic.X_thresholds_, isotonic.y_thresholds_)
 
 
 @lru_cache(maxsize=2)
