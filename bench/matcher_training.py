@@ -3,9 +3,12 @@ curated content only (never from the development sets): ICD-10-CM titles and
 inclusion terms, category titles (-> their default code), curated aliases, map
 labels, public SNOMED CT descriptions and SDOH category wording, each rewritten
 the way problem lists and legacy tables write them - abbreviations from
-mappings/abbreviations.tsv, dropped "unspecified"/"NOS", reordered clauses,
+mappings/abbreviations.tsv, dropped "unspecified"/"NOS" and what a coder assumes
+("unilateral", "primary", "initial encounter"), reordered clauses,
 typos, truncations, capitals, assertion cues - and often matched with the
-source term itself taken out of the index so that unseen wording is learned.
+source term itself taken out of the index so that unseen wording is learned;
+plus terms of unspecified ICD-10-CM codes with a sibling's qualifier added
+("earwax buildup, right ear" -> H61.21), so that an alias speaks for its family.
 Held-out inclusion terms (bench/data/icd10cm_inclusion_heldout.jsonl) are
 never used."""
 
@@ -17,13 +20,22 @@ import re
 from dataclasses import dataclass, field
 
 from server import systems
-from server.match import abbreviations, content
+from server.match import abbreviations, content, features
 from server.match.index import MatchIndex, term_text
+from server.match.normalize import normalize, word_set
 
-GIBBERISH = 300
+GIBBERISH = 900
+SIBLINGS = 8000  # entries naming an unspecified code's term plus a sibling's qualifier
+UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})
 CROSS_SDOH = 0.35  # share of other entries also asked for an SDOH category
 DROP = re.compile(r",? ?\b(unspecified|not elsewhere classified|nos|uncomplicated|not otherwise specified)\b|"
                   r"\([^)]*\)|\[[^]]*\]", re.I)
+# What a coder assumes when the text is silent, so clinicians leave it out ("OA right knee" for
+# "Unilateral primary osteoarthritis, right knee").
+DEFAULTS = re.compile(r"\b(unilateral|primary (?=osteoarthritis)|of native (coronary )?arter(y|ies)( of)?|"
+                      r"not intractable|without status migrainosus|uncomplicated|initial encounter|"
+                      r"single episode)\b,? ?", re.I)
+UNSPECIFIED = re.compile(r",? \bunspecified\b", re.I)
 NEGATED = ["denies", "no", "negative for", "no hx of"]
 UNCERTAIN = ["r/o", "possible", "?", "suspected", "rule out"]
 KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
@@ -68,7 +80,9 @@ class Rewriter:
         rnd = self.rnd
         out = text
         if rnd.random() < 0.7:
-            out = DROP.sub("", out)
+            out = DROP.sub("", out) if rnd.random() < 0.8 else UNSPECIFIED.sub(" NOS", out)
+        if rnd.random() < 0.5:
+            out = DEFAULTS.sub("", out).strip(" ,")
         if rnd.random() < 0.3 and ", " in out:
             parts = out.split(", ")
             rnd.shuffle(parts)
@@ -108,7 +122,7 @@ def sdoh_categories(store) -> dict[tuple[str, str], set[str]]:
     return out
 
 
-def examples(index: MatchIndex, heldout_path, sdoh: dict, n_icd: int = 12000, seed: int = 7) -> list[Example]:
+def examples(index: MatchIndex, heldout_path, sdoh: dict, n_icd: int = 36000, seed: int = 7) -> list[Example]:
     """Training entries; an entry made from an ICD-10-CM or SNOMED CT term is often also
     asked for its SDOH category, which is right only where a curated map says so."""
     rnd = random.Random(seed)
@@ -127,7 +141,7 @@ def examples(index: MatchIndex, heldout_path, sdoh: dict, n_icd: int = 12000, se
             weight = _weight(system, code, kind)
             if weight > 0:
                 sources.append((weight, term, text, c, kind))
-        budget = n_icd if system == systems.ICD10CM else min(4000, 3 * len(sources))
+        budget = n_icd if system == systems.ICD10CM else min(n_icd // 3, 9 * len(sources))
         weights = [s[0] for s in sources]
         for weight, term, text, c, kind in rnd.choices(sources, weights=weights, k=budget):
             terse = rnd.random() < 0.35
@@ -138,9 +152,53 @@ def examples(index: MatchIndex, heldout_path, sdoh: dict, n_icd: int = 12000, se
             out.append(Example(query, system, by_text[text], mask))
             if system != systems.SDOHCC and systems.SDOHCC in index.systems and rnd.random() < CROSS_SDOH:
                 out.append(Example(query, systems.SDOHCC, sdoh.get((system, sub.codes[c]), set())))
+    if systems.ICD10CM in index.systems:
+        out.extend(sibling_examples(index.systems[systems.ICD10CM], heldout, rewrite, rnd))
     for _ in range(GIBBERISH):
         out.append(Example(gibberish(rnd), rnd.choice(list(index.systems)), set()))
     rnd.shuffle(out)
+    return out
+
+
+def qualifier_pairs(sub) -> list[tuple[int, int, str]]:
+    """(unspecified code, sibling, what the sibling says more) for billable ICD-10-CM codes of one
+    category where the sibling differs only by qualifiers: (H61.20, H61.21, "right ear")."""
+    by_category: dict[str, list[int]] = {}
+    for c, (code, billable) in enumerate(zip(sub.codes, sub.billable)):
+        if billable:
+            by_category.setdefault(code[:3], []).append(c)
+    pairs = []
+    for members in by_category.values():
+        words = {c: word_set(normalize(sub.displays[c])) for c in members}
+        for u in members:
+            if not words[u] & UNSAID:
+                continue
+            for s in members:
+                more = words[s] - words[u]
+                if s == u or not more or not words[u] - words[s] <= UNSAID or "without" in more:
+                    continue
+                if len(features.qualifiers(" ".join(more))) < len(more - {"unilateral", "primary"}):
+                    continue
+                clauses = [p for p in sub.displays[s].lower().split(", ") if word_set(p) & more]
+                said = clauses[0] if len(clauses) == 1 and len(clauses[0].split()) <= 3 else " ".join(
+                    sorted(more - {"unilateral", "primary"}) or more)
+                pairs.append((u, s, said))
+    return pairs
+
+
+def sibling_examples(sub, heldout, rewrite, rnd: random.Random) -> list[Example]:
+    """A term of an unspecified code with a sibling's qualifier added names the sibling
+    ("earwax buildup, right ear" -> H61.21): what lets an alias speak for its family."""
+    pairs = qualifier_pairs(sub)
+    out = []
+    for u, s, said in rnd.choices(pairs, weights=[_weight(systems.ICD10CM, sub.codes[s], 0) for _, s, _ in pairs],
+                                  k=SIBLINGS if pairs else 0):
+        terms = [int(t) for t in sub.concept_terms[u] if (sub.codes[u], sub.terms[t]) not in heldout]
+        if not terms:
+            continue
+        text = DROP.sub("", sub.terms[rnd.choice(terms)]).strip(" ,")
+        query = f"{text}, {said}" if rnd.random() < 0.5 else f"{said} {text}"
+        out.append(Example(rewrite(query, rnd.random() < 0.35), systems.ICD10CM, {sub.codes[s]}))
     return out
 
 

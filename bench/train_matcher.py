@@ -125,6 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", type=Path, default=Path(tempfile.gettempdir()) / "termbridge-bench.db")
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--seed", type=int, default=8, help="Seed of the generated training entries.")
     parser.add_argument("--cache", type=Path, help="Keep the featurized training data (and the fitted re-ranker, "
                         "next to it) here and reuse them: for calibration-only changes.")
     args = parser.parse_args()
@@ -132,7 +133,7 @@ def main() -> None:
     index = load_index(db)
     sdoh = sdoh_categories(Store(db, readonly=True))
     started = time.perf_counter()
-    items = examples(index, HELDOUT, sdoh)
+    items = examples(index, HELDOUT, sdoh, seed=args.seed)
     if args.cache and args.cache.exists():
         data = np.load(args.cache)
         x, y = data["x"], data["y"]
@@ -143,7 +144,7 @@ def main() -> None:
             np.savez(args.cache, x=x, y=y)
     print(f"training entries {len(items):,}, candidates {len(y):,}, positives {int(y.sum()):,} "
           f"({time.perf_counter() - started:.0f}s)")
-    model = HistGradientBoostingClassifier(max_iter=80, learning_rate=0.2, max_leaf_nodes=15, max_depth=6,
+    model = HistGradientBoostingClassifier(max_iter=160, learning_rate=0.15, max_leaf_nodes=31, max_depth=8,
                                            min_samples_leaf=40,
                                            l2_regularization=1.0, early_stopping=False, random_state=0)
     cached_model = args.cache.with_suffix(".model.joblib") if args.cache else None

@@ -24,9 +24,10 @@ BINS = 10
 # Columns of features.NAMES that say how well the first candidate is supported.
 SUPPORT = ("exact", "exact_typed", "q_cov", "t_cov", "n_missing", "n_extra", "idf_q_cov", "idf_t_cov",
            "missing_idf", "extra_idf", "n_unknown", "spelled", "abbreviated", "q_words", "token_set",
-           "seventh", "depth", "term_0", "term_1", "term_3", "term_6", "icd", "snomed", "sdoh")  # term_k: where the best term came from
+           "seventh", "depth", "has_alias", "term_0", "term_1", "term_3", "term_6", "icd", "snomed", "sdoh")  # term_k: where the best term came from
 _SUPPORT_COLUMNS = np.array([features.NAMES.index(n) for n in SUPPORT])
 REGULARIZATION = 0.3  # LogisticRegression C
+MAX_CONFIDENCE = 0.999  # a few thousand calibration entries cannot show certainty
 
 
 def fit(scores, correct, weight=None) -> IsotonicRegression:
@@ -36,10 +37,11 @@ def fit(scores, correct, weight=None) -> IsotonicRegression:
 
 
 def predict(isotonic, x: np.ndarray) -> np.ndarray:
-    """IsotonicRegression(out_of_bounds="clip").predict, without its per-call checks."""
+    """IsotonicRegression(out_of_bounds="clip").predict, without its per-call checks, at most
+    MAX_CONFIDENCE."""
     if not hasattr(isotonic, "X_thresholds_"):  # not fitted yet (training): scores as they are
         return isotonic.predict(x)
-    return np.interp(x, isotonic.X_thresholds_, isotonic.y_thresholds_)
+    return np.minimum(np.interp(x, isotonic.X_thresholds_, isotonic.y_thresholds_), MAX_CONFIDENCE)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

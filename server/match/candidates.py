@@ -2,8 +2,10 @@
 of prepared queries: exact normalized term, order-free exact, character n-gram
 TF-IDF and word TF-IDF nearest terms by their rarer n-grams and words (one
 sparse product per batch), pooled over every reading of the entry and cut to
-the best MAX_CONCEPTS concepts; then the full cosine of every term of every
-candidate with every reading (the sparse product's value plus the common
+the best MAX_CONCEPTS concepts. A reading whose every word is too common to
+retrieve by (few rare-word hits: "ANKLE SPRAIN L INIT") also searches its
+moderately common words, the terms carrying (nearly) all of them. Then the
+full cosine of every term of every candidate with every reading (the sparse product's value plus the common
 columns' part, computed densely), for the whole batch at once."""
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ MAX_CONCEPTS = 20
 EXACT_BONUS = 2.0
 FAMILY_SEEDS = 5  # the best candidates whose ICD-10-CM family is searched for more specific codes
 MAX_RELATIVES = 5  # family members added per entry (those covering more of the entry than any candidate)
+FALLBACK_BELOW = 10  # a reading with fewer rare-word hits than this also searches its moderate words
+K_FALLBACK = 20
 
 
 @dataclass
@@ -81,14 +85,44 @@ def readings(queries) -> list[str]:
     return [v.text for q in queries for v in q.variants]
 
 
-def _pooled(s_char: sp.csr_matrix, s_word: sp.csr_matrix, starts: np.ndarray, sub: SystemIndex,
+def _fallback(s_word: sp.csr_matrix, dense_word: np.ndarray, sub: SystemIndex) -> sp.csr_matrix:
+    """Readings x terms: for each reading with fewer than FALLBACK_BELOW rare-word hits, the
+    K_FALLBACK terms with the highest word cosine among those carrying all its moderately common
+    words (all but one when it has three or more); empty rows for the other readings."""
+    shape = s_word.shape
+    rows = np.flatnonzero(np.diff(s_word.indptr) < FALLBACK_BELOW)
+    columns, present_t, weights_t = sub.moderate_words
+    if not len(rows) or not len(columns):
+        return sp.csr_matrix(shape, dtype=np.float32)
+    q = dense_word[rows][:, columns]
+    has = q > 0
+    n_words = has.sum(axis=1)
+    need = np.where(n_words >= 3, n_words - 1, n_words)
+    counts = (sp.csr_matrix(has.astype(np.float32)) @ present_t).tocsr()
+    partial = (sp.csr_matrix(q) @ weights_t).tocsr()
+    counts.sort_indices()
+    partial.sort_indices()
+    row = np.repeat(np.arange(len(rows)), np.diff(counts.indptr))
+    keep = (need[row] > 0) & (counts.data >= need[row] - 0.5)
+    row, term, value = row[keep], counts.indices[keep].astype(np.int64), partial.data[keep]
+    order = np.lexsort((term, -value, row))  # best partial cosine first, ties by term
+    row, term = row[order], term[order]
+    rank = np.arange(len(row)) - np.searchsorted(row, row)
+    row, term = row[rank < K_FALLBACK], term[rank < K_FALLBACK]
+    at = rows[row]
+    full = _lookup(s_word, at, term) + _common_part(sub.common[1], term, dense_word, at)
+    return sp.csr_matrix((full, (at, term)), shape=shape)
+
+
+def _pooled(matrices, starts: np.ndarray, sub: SystemIndex,
             exclude: list[set[int]] | None) -> list[dict[int, float]]:
-    """Per entry: concept -> best similarity of its terms among the top K_CHAR / K_WORD of
-    every reading, concepts in the order first met (reading by reading, char then word)."""
+    """Per entry: concept -> best similarity of its terms among the top k of every reading in
+    every (matrix, k) of `matrices`, concepts in the order first met (reading by reading,
+    matrix by matrix)."""
     n_queries = len(starts) - 1
     cols, values, sizes = [], [], []
     for row in range(starts[-1]):
-        for matrix, k in ((s_char, K_CHAR), (s_word, K_WORD)):
+        for matrix, k in matrices:
             c, v = _top(matrix, row, k)
             cols.append(c)
             values.append(v)
@@ -97,7 +131,7 @@ def _pooled(s_char: sp.csr_matrix, s_word: sp.csr_matrix, starts: np.ndarray, su
         return [{} for _ in range(n_queries)]
     term = np.concatenate(cols).astype(np.int64)
     value = np.concatenate(values).astype(np.float64)
-    per_row = np.array(sizes, dtype=np.int64).reshape(-1, 2).sum(axis=1)
+    per_row = np.array(sizes, dtype=np.int64).reshape(-1, len(matrices)).sum(axis=1)
     query = np.repeat(np.repeat(np.arange(n_queries), np.diff(starts)), per_row)
     keep = value > 0
     if exclude and any(exclude):
@@ -127,7 +161,8 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
     s_char.sort_indices()
     s_word.sort_indices()
     dense_char, dense_word = vectors.char[1], vectors.word[1]
-    scores = _pooled(s_char, s_word, starts, sub, exclude)
+    s_fallback = _fallback(s_word, dense_word, sub)
+    scores = _pooled(((s_char, K_CHAR), (s_word, K_WORD), (s_fallback, K_FALLBACK)), starts, sub, exclude)
     cand_concept, cand_start, exacts, bags, chosen = [], [0], [], [], []
     for n, score in enumerate(scores):
         skip = exclude[n] if exclude else ()

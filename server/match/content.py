@@ -11,10 +11,10 @@
   food-insecurity, F32.A -> SNOMED CT 35489007).
 
 ICD-10-CM answers are billable codes. A non-billable category's title and
-includes-notes lead to its default code (the coder's convention: the child that
-is the category ", unspecified", else the "without ..."/"uncomplicated" one, else
-one saying "unspecified", else the .9 child), and a code with 7th-character
-extensions is offered as its initial-encounter (A) form."""
+includes-notes lead to its default code (the coder's convention, default_child:
+the child whose qualifiers say least - "unspecified", "without ...", "not
+specified as recurrent" - rather than a laterality, site, "with ..." or "other"),
+and a code with 7th-character extensions is offered as its initial-encounter (A) form."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import csv
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,8 +45,11 @@ KIND_NAMES = ("title", "inclusion term", "category default", "curated alias", "m
 CARRY = (EQUIVALENT, NARROWER)  # the source label is a kind of the target: safe to carry
 SKIP_SOURCES = {systems.LOINC}  # LOINC answers mean nothing without their question
 _TAG = re.compile(r"\s*\((disorder|finding|situation|event|procedure|qualifier value|observable entity)\)$")
-_UNSPECIFIED = re.compile(r"\bunspecified\b|\bnot otherwise specified\b|\bnos\b")
-_UNCOMPLICATED = re.compile(r"\bwithout\b|uncomplicated|not intractable")
+# What a child's title says beyond its category: the default says least.
+_UNSAID = re.compile(r"\bunspecified\b|\bnot otherwise specified\b|\bnos\b|\bnot specified\b|\bwithout\b"
+                     r"|\buncomplicated\b|\bnot intractable\b")
+_SAID = re.compile(r"(?<!whether )\bwith\b|\bright\b|\bleft\b|\bbilateral\b|\bother\b(?! and unspecified)"
+                   r"|(?<!as )\brecurrent\b")
 
 
 @dataclass
@@ -129,11 +133,7 @@ def _icd10cm(store: Store, cs_id: int, content: Content) -> None:
         if not kids or depth > 4 or properties[code].get("kind") in ("chapter", "block"):
             return None
         pick = (next((c for c in kids if seventh[c] in ("A", "0")), None)
-                or next((c for c in kids if rows[c]["display"].lower().endswith("unspecified")), None)
-                or next((c for c in kids if _UNCOMPLICATED.search(rows[c]["display"].lower())), None)
-                or next((c for c in kids if _UNSPECIFIED.search(rows[c]["display"].lower())), None)
-                or next((c for c in reversed(kids) if c.endswith("9")), None)
-                or (kids[0] if len(kids) == 1 else None))
+                or default_child(rows[code]["display"], [(c, rows[c]["display"]) for c in kids]))
         return default(pick, depth + 1) if pick else None
 
     target = {code: default(code) for code in rows}
@@ -150,6 +150,32 @@ def _icd10cm(store: Store, cs_id: int, content: Content) -> None:
         else:
             kind = CATEGORY
         content.add_term(systems.ICD10CM, to, r["value"], kind)
+
+
+def default_child(title: str, kids: list[tuple[str, str]]) -> str | None:
+    """The child (code, title) a coder defaults to when the text says no more than its category
+    `title`: the most "unspecified"/"without ..." qualifiers net of laterality, "with ...",
+    "other" and "recurrent" ones, each counted beyond the category's own (then one ending
+    "unspecified", then a .9 code, then the first) if it says less than the category, or no
+    more and something "unspecified"; else the last .9 child, else the only one, else None."""
+    title = title.lower().replace("other and unspecified", "")
+    own = Counter(_UNSAID.findall(title)), Counter(_SAID.findall(title))
+
+    def said_least(n: int):
+        code, child = kids[n]
+        child = child.lower()
+        unsaid = Counter(_UNSAID.findall(child)) - own[0]
+        said = Counter(_SAID.findall(child)) - own[1]
+        net = sum(unsaid.values()) + child.endswith("unspecified") - sum(said.values())
+        return net, code.endswith("9"), -n
+
+    if not kids:
+        return None
+    best = max(range(len(kids)), key=said_least)
+    net = said_least(best)[0]
+    if net > 0 or (net == 0 and _UNSAID.search(kids[best][1].lower())):
+        return kids[best][0]
+    return next((c for c, _ in reversed(kids) if c.endswith("9")), kids[0][0] if len(kids) == 1 else None)
 
 
 def _code_system(store: Store, cs, content: Content) -> None:

@@ -8,13 +8,14 @@ that fits the assertion found in the entry."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from server import systems
 from server.match import content, query as q_mod
-from server.match.normalize import word_set
+from server.match.normalize import normalize, word_set, words
 
 GENERIC = frozenset("unspecified nos uncomplicated without complication not elsewhere classified otherwise specified "
                     "initial encounter disorder disease condition type site other unsp".split())
@@ -24,18 +25,25 @@ QUALIFIERS = [frozenset(g.split()) for g in (
     "left right bilateral unilateral", "mild moderate severe profound", "acute chronic subacute",
     "early sustained", "partial full", "single recurrent", "with without", "initial subsequent sequela",
     "abuse dependence", "upper lower", "primary secondary", "type1 type2", "first second third")]
+# Words a coder codes by (side, severity, course, with/without, trimester...): the entry's ones
+# absent from a candidate, the candidate's ones the entry does not say, and clashes.
+_SAME = {"both": "bilateral", "bilat": "bilateral", "1st": "first", "2nd": "second", "3rd": "third"}
+_QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remission"}), frozenset({"intractable"})])
+                    for w in g}
 N_KINDS, N_READINGS = 7, 6
 FLAG_NAMES = ["billable", "unspecified", "other", "history_code", "family_code", "depth", "seventh", "has_alias",
               "log_terms", "icd", "snomed", "sdoh"]
 NAMES = (["char", "word", "comb", "char_primary", "word_primary", "exact", "exact_typed", "bag"]
          + [f"term_{k}" for k in range(N_KINDS)] + [f"reading_{k}" for k in range(N_READINGS)]
          + ["q_cov", "t_cov", "n_extra", "n_generic", "display_cov", "token_set", "ratio", "n_missing",
-            "n_conflict", "number_conflict", "idf_q_cov", "idf_t_cov", "missing_idf", "extra_idf"]
+            "n_conflict", "number_conflict", "idf_q_cov", "idf_t_cov", "missing_idf", "extra_idf",
+            "qual_hit", "qual_missing", "qual_extra", "qual_clash", "says_unspecified", "unspecified_fit",
+            "other_misfit"]
          + FLAG_NAMES
          + ["negated", "historical", "uncertain", "family", "family_fit", "history_fit", "family_misfit",
             "history_misfit"]
          + ["rank_char", "rank_word", "rank_comb", "margin_comb", "n_exact", "q_words", "abbreviated",
-            "spelled", "n_readings", "n_candidates", "n_unknown"])
+            "spelled", "n_readings", "n_candidates", "n_unknown", "category_comb", "category_gap"])
 
 
 class WordWeights:
@@ -72,6 +80,23 @@ class WordWeights:
             t_mass = self._specific[t_words] = self._stats(t_words - GENERIC)[0]
         rarest_extra = max([get(w, unseen) for w in extra]) if extra else 0.0
         return common / max(v_mass, 1e-6), common / max(t_mass, 1e-6), max(lost), rarest_extra
+
+
+@lru_cache(maxsize=262144)
+def qualifiers(text: str) -> frozenset[str]:
+    """The coder's qualifier words of a text ("with" counts here, "not intractable" does not)."""
+    found = [_SAME.get(w, w) for w in words(normalize(text).replace("not intractable", ""))]
+    return frozenset(w for w in found if w in _QUALIFIER_GROUP)
+
+
+def qualifier_fit(entry: frozenset, candidate: frozenset) -> tuple[int, int, int, int]:
+    """(said by both, said by the entry only, said by the candidate only in a respect the entry
+    is silent on, entry qualifiers whose respect the candidate answers otherwise)."""
+    groups = {_QUALIFIER_GROUP[w] for w in entry}
+    missing = entry - candidate
+    return (len(entry & candidate), len(missing),
+            sum(1 for w in candidate - entry if _QUALIFIER_GROUP[w] not in groups),
+            sum(1 for w in missing if any(_QUALIFIER_GROUP[c] == _QUALIFIER_GROUP[w] for c in candidate)))
 
 
 def word_idf(vectorizers) -> WordWeights:
@@ -200,6 +225,15 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
                     + idf.support(v_words, t_words, missing, specific))
     x[:, o:o + 14] = rows
     o += 14
+    entry_quals = [frozenset().union(*(qualifiers(t) for t in ts)) for ts in texts]
+    x[:, o:o + 4] = [qualifier_fit(entry_quals[n], qualifiers(sub.terms[t]) | qualifiers(sub.displays[c]))
+                     for n, t, c in zip(batch.cand_query.tolist(), best_term.tolist(), batch.cand_concept.tolist())]
+    o += 4
+    says = np.array([any(_UNSPECIFIED.search(t) for t in ts) for ts in texts], dtype=np.float32)[batch.cand_query]
+    x[:, o] = says
+    x[:, o + 1] = says * sub.flags[batch.cand_concept, 1]
+    x[:, o + 2] = says * sub.flags[batch.cand_concept, 2]
+    o += 3
     x[:, o:o + len(FLAG_NAMES)] = sub.flags[batch.cand_concept]
     family_code, history_code = x[:, o + 4], x[:, o + 3]
     o += len(FLAG_NAMES)
@@ -210,7 +244,7 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
     x[:, o + 5] = flags[:, 1] * history_code
     x[:, o + 6] = (1 - flags[:, 3]) * family_code
     x[:, o + 7] = (1 - flags[:, 1]) * history_code
-    o = len(NAMES) - 11
+    o = len(NAMES) - 13
     for j, col in enumerate((0, 1, 2)):
         order = np.lexsort((-x[:, col], batch.cand_query))
         x[order, o + j] = np.arange(nc) - batch.cand_start[batch.cand_query[order]]
@@ -221,4 +255,10 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
     x[:, o + 5:o + 9] = per_query[batch.cand_query]
     x[:, o + 9] = np.diff(batch.cand_start)[batch.cand_query]
     x[:, o + 10] = np.array([q.unknown for q in queries], dtype=np.float32)[batch.cand_query]
+    # the best similarity in the candidate's ICD-10-CM category: "earwax buildup" (an alias of
+    # H61.20) also speaks for H61.21 when the entry says "right"
+    category = [sub.codes[c][:3] if sub.families is not None else c for c in batch.cand_concept.tolist()]
+    _, group = np.unique([f"{n}:{k}" for n, k in zip(batch.cand_query.tolist(), category)], return_inverse=True)
+    x[:, o + 11] = _group_max(x[:, 2], group, group.max() + 1)[group]
+    x[:, o + 12] = x[:, o + 11] - x[:, 2]
     return x, best_term, best_reading

@@ -31,6 +31,8 @@ from server.match.normalize import bag_key, content_words, normalize, tokens
 log = logging.getLogger("termbridge.match")
 # N-grams and words found in more terms than this share are too common to retrieve by.
 RETRIEVAL_MAX_DF = 0.005
+# Words in up to this share of a system's terms are searched when a reading has almost no rarer hits.
+FALLBACK_MAX_DF = 0.08
 
 
 def term_text(text: str) -> str:
@@ -141,6 +143,19 @@ class SystemIndex:
     def families(self) -> Families | None:
         """ICD-10-CM code families (built on first use); None for other systems."""
         return Families.build(self.codes, self.term_concept, self.word) if self.system == ICD10CM else None
+
+    @cached_property
+    def moderate_words(self) -> tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix]:
+        """The common word columns (positions among them) in at most FALLBACK_MAX_DF of this
+        system's terms, and those columns x terms: present (1) and the terms' word weights."""
+        common = self.common[1]
+        df = np.bincount(common.indices, minlength=common.shape[1]) / max(common.shape[0], 1)
+        columns = np.flatnonzero((df > 0) & (df <= FALLBACK_MAX_DF))
+        weights = common[:, columns].T.tocsr()
+        weights.sort_indices()
+        present = weights.copy()
+        present.data[:] = 1
+        return columns, present, weights
 
     def extended(self, rows, concepts, vectorizers: "Vectorizers") -> "SystemIndex":
         """A copy with more terms (and concepts) appended; positions of the old ones kept."""

@@ -1,0 +1,45 @@
+"""The coder's qualifiers (side, severity, course, with/without, trimester): read from
+entries and code titles, compared as re-ranker features, used to generate training
+entries that name a sibling of an unspecified code, and to pick a category's default."""
+
+from bench.matcher_training import qualifier_pairs
+from server.match.content import default_child
+from server.match.features import qualifier_fit, qualifiers
+from server.systems import ICD10CM
+
+
+def test_qualifiers_are_read_from_entries_and_titles():
+    assert qualifiers("Osteoarthritis of both knees") == {"bilateral"}
+    assert qualifiers("Unilateral primary osteoarthritis, right knee") == {"unilateral", "primary", "right"}
+    assert qualifiers("Preeclampsia, 3rd trimester") == {"third"}
+    assert qualifiers("Migraine without aura, not intractable") == {"without"}  # "not intractable" is the default
+    assert qualifiers("Low back pain") == frozenset()
+
+
+def test_qualifier_fit_counts_shared_missing_unasked_and_clashing():
+    entry = qualifiers("GERD with esophagitis, right")  # with, right
+    assert qualifier_fit(entry, qualifiers("reflux with esophagitis, right")) == (2, 0, 0, 0)
+    assert qualifier_fit(entry, qualifiers("reflux without esophagitis")) == (0, 2, 0, 1)  # with vs without
+    assert qualifier_fit(entry, qualifiers("reflux with esophagitis, left, chronic")) == (1, 1, 1, 1)
+
+
+def test_sibling_pairs_name_what_the_specific_code_adds(engine):
+    sub = engine.matching.matcher().index.systems[ICD10CM]
+    said = {(sub.codes[u], sub.codes[s]): text for u, s, text in qualifier_pairs(sub)}
+    assert said[("H61.20", "H61.21")] == "right ear"
+    assert said[("M17.9", "M17.11")] == "right"  # "unilateral primary" is what a coder assumes
+    assert ("H61.21", "H61.20") not in said  # never from the specific code to the unspecified one
+    assert not any(a[:3] != b[:3] for a, b in said)
+
+
+def test_category_default_is_the_child_that_says_least():
+    hernia = [("K40.00", "Bilateral inguinal hernia, with obstruction, without gangrene, not specified as recurrent"),
+              ("K40.20", "Bilateral inguinal hernia, without obstruction or gangrene, not specified as recurrent"),
+              ("K40.30", "Unilateral inguinal hernia, with obstruction, without gangrene, not specified as recurrent"),
+              ("K40.90", "Unilateral inguinal hernia, without obstruction or gangrene, not specified as recurrent"),
+              ("K40.91", "Unilateral inguinal hernia, without obstruction or gangrene, recurrent")]
+    assert default_child("Inguinal hernia", hernia) == "K40.90"
+    hordeolum = [("H00.011", "Hordeolum externum right upper eyelid"),
+                 ("H00.019", "Hordeolum externum unspecified eye, unspecified eyelid")]
+    assert default_child("Hordeolum externum", hordeolum) == "H00.019"
+    assert default_child("Anything", []) is None
