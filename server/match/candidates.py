@@ -5,8 +5,9 @@ sparse product per batch), pooled over every reading of the entry and cut to
 the best MAX_CONCEPTS concepts. A reading whose every word is too common to
 retrieve by (few rare-word hits: "ANKLE SPRAIN L INIT") also searches its
 moderately common words, the terms carrying (nearly) all of them. Then the
-full cosine of every term of every candidate with every reading (the sparse product's value plus the common
-columns' part, computed densely), for the whole batch at once."""
+full cosine of every term of every candidate with every reading (the sparse
+product's value plus the common columns' part, computed densely), for the
+whole batch at once."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from server import systems
 from server.match import content, query as q_mod
-from server.match.normalize import normalize, word_set, words
+from server.match.normalize import normalize, word_set
 
 GENERIC = frozenset("unspecified nos uncomplicated without complication not elsewhere classified otherwise specified "
                     "initial encounter disorder disease condition type site other unsp".split())
@@ -27,9 +27,12 @@ QUALIFIERS = [frozenset(g.split()) for g in (
     "abuse dependence", "upper lower", "primary secondary", "type1 type2", "first second third")]
 # Words a coder codes by (side, severity, course, with/without, trimester...): the entry's ones
 # absent from a candidate, the candidate's ones the entry does not say, and clashes.
-_SAME = {"both": "bilateral", "bilat": "bilateral", "1st": "first", "2nd": "second", "3rd": "third"}
+_SAME = {"both": "bilateral", "bilat": "bilateral", "1st": "first", "2nd": "second", "3rd": "third",
+         "type 1": "type1", "type i": "type1", "type 2": "type2", "type ii": "type2"}
 _QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remission"}), frozenset({"intractable"})])
                     for w in g}
+_QUALIFIER_WORDS = re.compile(r"\b(%s)\b" % "|".join(sorted(
+    [w for w in _QUALIFIER_GROUP if not w.startswith("type")] + list(_SAME), key=len, reverse=True)))
 N_KINDS, N_READINGS = 7, 6
 FLAG_NAMES = ["billable", "unspecified", "other", "history_code", "family_code", "depth", "seventh", "has_alias",
               "log_terms", "icd", "snomed", "sdoh"]
@@ -85,8 +88,8 @@ class WordWeights:
 @lru_cache(maxsize=262144)
 def qualifiers(text: str) -> frozenset[str]:
     """The coder's qualifier words of a text ("with" counts here, "not intractable" does not)."""
-    found = [_SAME.get(w, w) for w in words(normalize(text).replace("not intractable", ""))]
-    return frozenset(w for w in found if w in _QUALIFIER_GROUP)
+    found = _QUALIFIER_WORDS.findall(normalize(text).replace("not intractable", ""))
+    return frozenset(_SAME.get(w, w) for w in found)
 
 
 def qualifier_fit(entry: frozenset, candidate: frozenset) -> tuple[int, int, int, int]:
