@@ -43,3 +43,17 @@ def test_category_default_is_the_child_that_says_least():
                  ("H00.019", "Hordeolum externum unspecified eye, unspecified eyelid")]
     assert default_child("Hordeolum externum", hordeolum) == "H00.019"
     assert default_child("Anything", []) is None
+
+
+def test_first_clause_is_kept_for_the_support_features(engine):
+    matcher = engine.matching.matcher()
+    one, three = matcher.prepare(["Rheumatoid arthritis", "OUD, severe, in early remission"])
+    assert (one.head, one.clauses) == ("rheumatoid arthritis", 1)
+    assert three.head == "opioid use disorder" and three.clauses == 3
+
+
+def test_dsm5_severity_and_remission_reach_their_codes(engine):
+    texts = ["Cannabis use disorder, moderate, in sustained remission", "Inhalant use disorder, mild",
+             "Cocaine use disorder, severe"]
+    results = engine.match_texts(texts, ["icd10cm"], 3)
+    assert [r.results[0].candidates[0].code for r in results] == ["F12.21", "F18.10", "F14.20"]

@@ -24,7 +24,8 @@ BINS = 10
 # Columns of features.NAMES that say how well the first candidate is supported.
 SUPPORT = ("exact", "exact_typed", "q_cov", "t_cov", "n_missing", "n_extra", "idf_q_cov", "idf_t_cov",
            "missing_idf", "extra_idf", "n_unknown", "spelled", "abbreviated", "q_words", "token_set",
-           "seventh", "depth", "has_alias", "term_0", "term_1", "term_3", "term_6", "icd", "snomed", "sdoh")  # term_k: where the best term came from
+           "seventh", "depth", "has_alias", "head_cov", "clauses", "term_0", "term_1", "term_3", "term_6", "icd",
+           "snomed", "sdoh")  # term_k: where the best term came from
 _SUPPORT_COLUMNS = np.array([features.NAMES.index(n) for n in SUPPORT])
 REGULARIZATION = 0.3  # LogisticRegression C
 MAX_CONFIDENCE = 0.999  # a few thousand calibration entries cannot show certainty

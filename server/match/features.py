@@ -41,7 +41,7 @@ NAMES = (["char", "word", "comb", "char_primary", "word_primary", "exact", "exac
          + ["q_cov", "t_cov", "n_extra", "n_generic", "display_cov", "token_set", "ratio", "n_missing",
             "n_conflict", "number_conflict", "idf_q_cov", "idf_t_cov", "missing_idf", "extra_idf",
             "qual_hit", "qual_missing", "qual_extra", "qual_clash", "says_unspecified", "unspecified_fit",
-            "other_misfit"]
+            "other_misfit", "head_cov", "clauses"]
          + FLAG_NAMES
          + ["negated", "historical", "uncertain", "family", "family_fit", "history_fit", "family_misfit",
             "history_misfit"]
@@ -86,12 +86,24 @@ class WordWeights:
 
 
 @lru_cache(maxsize=262144)
+def display_words(display: str) -> frozenset[str]:
+    """Content words of a code's display (as typed, capitals and all)."""
+    return word_set(normalize(display))
+
+
+@lru_cache(maxsize=262144)
 def qualifiers(text: str) -> frozenset[str]:
     """The coder's qualifier words of a text ("with" counts here, "not intractable" does not)."""
     found = _QUALIFIER_WORDS.findall(normalize(text).replace("not intractable", ""))
     return frozenset(_SAME.get(w, w) for w in found)
 
 
+@lru_cache(maxsize=262144)
+def candidate_qualifiers(term: str, display: str) -> frozenset[str]:
+    return qualifiers(term) | qualifiers(display)
+
+
+@lru_cache(maxsize=262144)
 def qualifier_fit(entry: frozenset, candidate: frozenset) -> tuple[int, int, int, int]:
     """(said by both, said by the entry only, said by the candidate only in a respect the entry
     is silent on, entry qualifiers whose respect the candidate answers otherwise)."""
@@ -212,11 +224,13 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
     reading_words = [word_set(q.reading) for q in queries]
     all_words = [frozenset().union(*(word_set(v.text) for v in q.variants)) for q in queries]
     texts = [[v.text for v in q.variants] for q in queries]
-    rows = []
+    entry_quals = [frozenset().union(*(qualifiers(t) for t in ts)) for ts in texts]
+    heads = [word_set(q.head) for q in queries]
+    rows, fits = [], []
     for n, term, r, concept in zip(batch.cand_query.tolist(), best_term.tolist(), best_reading.tolist(),
                                    batch.cand_concept.tolist()):
         term_text, reading_text = sub.terms[term], texts[n][r]
-        t_words, v_words, d_words = word_set(term_text), word_set(reading_text), word_set(sub.displays[concept])
+        t_words, v_words, d_words = word_set(term_text), word_set(reading_text), display_words(sub.displays[concept])
         extra, missing = t_words - v_words, v_words - t_words
         specific = extra - GENERIC
         rows.append((len(reading_words[n] & t_words) / max(len(reading_words[n]), 1),
@@ -226,17 +240,20 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
                      len(missing - GENERIC), sum(1 for g in QUALIFIERS if missing & g and extra & g),
                      any(w.isdigit() for w in missing) and any(w.isdigit() for w in extra))
                     + idf.support(v_words, t_words, missing, specific))
+        fits.append(qualifier_fit(entry_quals[n], candidate_qualifiers(term_text, sub.displays[concept]))
+                    + (len(heads[n] & (t_words | d_words)) / max(len(heads[n]), 1),))  # first clause said
     x[:, o:o + 14] = rows
     o += 14
-    entry_quals = [frozenset().union(*(qualifiers(t) for t in ts)) for ts in texts]
-    x[:, o:o + 4] = [qualifier_fit(entry_quals[n], qualifiers(sub.terms[t]) | qualifiers(sub.displays[c]))
-                     for n, t, c in zip(batch.cand_query.tolist(), best_term.tolist(), batch.cand_concept.tolist())]
+    fits = np.array(fits, dtype=np.float32).reshape(nc, 5)
+    x[:, o:o + 4] = fits[:, :4]
     o += 4
     says = np.array([any(_UNSPECIFIED.search(t) for t in ts) for ts in texts], dtype=np.float32)[batch.cand_query]
     x[:, o] = says
     x[:, o + 1] = says * sub.flags[batch.cand_concept, 1]
     x[:, o + 2] = says * sub.flags[batch.cand_concept, 2]
-    o += 3
+    x[:, o + 3] = fits[:, 4]
+    x[:, o + 4] = np.array([q.clauses for q in queries], dtype=np.float32)[batch.cand_query]
+    o += 5
     x[:, o:o + len(FLAG_NAMES)] = sub.flags[batch.cand_concept]
     family_code, history_code = x[:, o + 4], x[:, o + 3]
     o += len(FLAG_NAMES)

@@ -23,6 +23,8 @@ class Query:
     reading: str  # the primary reading: cues out, abbreviations spelled out
     variants: list[Variant]
     unknown: int = 0  # words of the entry the index has never seen (typos, or words it lacks)
+    head: str = ""  # the first clause, abbreviations spelled out ("opioid use disorder" of "OUD, on bup")
+    clauses: int = 1
 
 
 def _spelling(reading: str, speller) -> tuple[str, list[str]]:
@@ -65,4 +67,5 @@ def prepare(text: str, index) -> Query:
             seen.add(v.text)
             unique.append(v)
     unknown = sum(1 for w in primary.text.split() if index.speller.unknown(w))
-    return Query(text, parsed.assertion, fixed if fixes else primary.text, unique, unknown)
+    return Query(text, parsed.assertion, fixed if fixes else primary.text, unique, unknown, first.text,
+                 max(len(parsed.clauses), 1))
