@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from server import systems
 from server.match import abbreviations, content, features
 from server.match.index import MatchIndex, term_text
-from server.match.normalize import normalize, word_set
+from server.match.normalize import word_set
 
 GIBBERISH = 900
 SIBLINGS = 8000  # entries naming an unspecified code's term plus a sibling's qualifier
@@ -169,7 +169,7 @@ def qualifier_pairs(sub) -> list[tuple[int, int, str]]:
             by_category.setdefault(code[:3], []).append(c)
     pairs = []
     for members in by_category.values():
-        words = {c: word_set(normalize(sub.displays[c])) for c in members}
+        words = {c: features.display_words(sub.displays[c]) for c in members}
         for u in members:
             if not words[u] & UNSAID:
                 continue

@@ -1,9 +1,12 @@
 """Features of a (entry, candidate concept) pair for the re-ranker: how similar
 the best term is (char and word TF-IDF, exact, order-free, rapidfuzz), how much
 of the entry it covers and how much it adds (by word count and by IDF weight, and
-the rarest word one side has that the other lacks), where the term came from, what the
-code is (billable, depth, "unspecified", "other", history/family codes) and how
-that fits the assertion found in the entry."""
+the rarest word one side has that the other lacks), how the coder's qualifiers
+(side, severity, course, with/without, trimester) of the entry and the code agree,
+how much of the entry's first clause the code says, the best similarity in the
+code's ICD-10-CM category, where the term came from, what the code is (billable,
+depth, "unspecified", "other", history/family codes) and how that fits the
+assertion found in the entry."""
 
 from __future__ import annotations
 
