@@ -3,7 +3,7 @@ entries and code titles, compared as re-ranker features, used to generate traini
 entries that name a sibling of an unspecified code, and to pick a category's default."""
 
 from bench.matcher_training import qualifier_pairs
-from server.match.content import default_child
+from server.match.content import MAP_LABEL, default_child
 from server.match.features import qualifier_fit, qualifiers
 from server.systems import ICD10CM
 
@@ -57,3 +57,14 @@ def test_dsm5_severity_and_remission_reach_their_codes(engine):
              "Cocaine use disorder, severe"]
     results = engine.match_texts(texts, ["icd10cm"], 3)
     assert [r.results[0].candidates[0].code for r in results] == ["F12.21", "F18.10", "F14.20"]
+
+
+def test_an_index_extended_with_map_labels_extends_its_per_term_lists(engine):
+    matcher = engine.matching.matcher()
+    sub = matcher.index.systems[ICD10CM]
+    sub.warm()
+    more = sub.extended([(ICD10CM, "E43", "zorblax wasting syndrome right", MAP_LABEL)], {}, matcher.index.vectorizers)
+    assert "term_words" in more.__dict__  # carried over, not rebuilt on the next call
+    assert len(more.term_words) == len(more.term_qualifiers) == len(more.terms) == len(sub.terms) + 1
+    assert more.term_words[-1] == {"zorblax", "wasting", "syndrome", "right"}
+    assert more.term_qualifiers[-1] == {"right"}

@@ -124,7 +124,9 @@ def run_matcher(matcher, entries: list[dict], threshold: float, workers: int = 1
               for at in [[i for i, e in enumerate(entries) if e["system"] == system]]
               for lo in range(0, len(at), size)]
     outcomes: list[Outcome | None] = [None] * len(entries)
-    _chunk(chunks[0][:WARM_UP])  # builds what is built on first use, before the clock starts
+    for system in {e["system"] for e in entries}:  # builds what is built on first use, before the clock starts
+        matcher.index.systems[system].warm()
+    _chunk(chunks[0][:WARM_UP])
     started = time.perf_counter()
     if workers > 1:
         gc.freeze()  # the loaded index is shared with the workers: their collections must not copy its pages

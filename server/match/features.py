@@ -88,7 +88,6 @@ class WordWeights:
         return common / max(v_mass, 1e-6), common / max(t_mass, 1e-6), max(lost), rarest_extra
 
 
-@lru_cache(maxsize=262144)
 def display_words(display: str) -> frozenset[str]:
     """Content words of a code's display (as typed, capitals and all)."""
     return word_set(normalize(display))
@@ -99,11 +98,6 @@ def qualifiers(text: str) -> frozenset[str]:
     """The coder's qualifier words of a text ("with" counts here, "not intractable" does not)."""
     found = _QUALIFIER_WORDS.findall(normalize(text).replace("not intractable", ""))
     return frozenset(_SAME.get(w, w) for w in found)
-
-
-@lru_cache(maxsize=262144)
-def candidate_qualifiers(term: str, display: str) -> frozenset[str]:
-    return qualifiers(term) | qualifiers(display)
 
 
 @lru_cache(maxsize=262144)
@@ -233,7 +227,7 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
     for n, term, r, concept in zip(batch.cand_query.tolist(), best_term.tolist(), best_reading.tolist(),
                                    batch.cand_concept.tolist()):
         term_text, reading_text = sub.terms[term], texts[n][r]
-        t_words, v_words, d_words = word_set(term_text), word_set(reading_text), display_words(sub.displays[concept])
+        t_words, v_words, d_words = sub.term_words[term], word_set(reading_text), sub.display_words[concept]
         extra, missing = t_words - v_words, v_words - t_words
         specific = extra - GENERIC
         rows.append((len(reading_words[n] & t_words) / max(len(reading_words[n]), 1),
@@ -243,7 +237,7 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
                      len(missing - GENERIC), sum(1 for g in QUALIFIERS if missing & g and extra & g),
                      any(w.isdigit() for w in missing) and any(w.isdigit() for w in extra))
                     + idf.support(v_words, t_words, missing, specific))
-        fits.append(qualifier_fit(entry_quals[n], candidate_qualifiers(term_text, sub.displays[concept]))
+        fits.append(qualifier_fit(entry_quals[n], sub.term_qualifiers[term] | sub.display_qualifiers[concept])
                     + (len(heads[n] & (t_words | d_words)) / max(len(heads[n]), 1),))  # first clause said
     x[:, o:o + 14] = rows
     o += 14

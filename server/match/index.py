@@ -23,10 +23,10 @@ from server.systems import ICD10CM
 from server.match import abbreviations, content as content_mod
 from server.match.content import Content
 from server.match.families import Families
-from server.match.features import concept_flags
+from server.match.features import concept_flags, display_words, qualifiers
 from server.match.ngrams import CharNgrams, tfidf_rows
 from server.match.spelling import Speller
-from server.match.normalize import bag_key, content_words, normalize, tokens
+from server.match.normalize import bag_key, content_words, normalize, tokens, word_set
 
 log = logging.getLogger("termbridge.match")
 # N-grams and words found in more terms than this share are too common to retrieve by.
@@ -145,6 +145,29 @@ class SystemIndex:
         return Families.build(self.codes, self.term_concept, self.word) if self.system == ICD10CM else None
 
     @cached_property
+    def term_words(self) -> list[frozenset[str]]:
+        """Content words of every term (the re-ranker's features read them per candidate)."""
+        return [word_set(t) for t in self.terms]
+
+    @cached_property
+    def display_words(self) -> list[frozenset[str]]:
+        return [display_words(d) for d in self.displays]
+
+    @cached_property
+    def term_qualifiers(self) -> list[frozenset[str]]:
+        return [qualifiers(t) for t in self.terms]
+
+    @cached_property
+    def display_qualifiers(self) -> list[frozenset[str]]:
+        return [qualifiers(d) for d in self.displays]
+
+    def warm(self) -> None:
+        """Build what is otherwise built on first use."""
+        for name in ("families", "moderate_words", "term_words", "display_words", "term_qualifiers",
+                     "display_qualifiers"):
+            getattr(self, name)
+
+    @cached_property
     def moderate_words(self) -> tuple[np.ndarray, sp.csr_matrix, sp.csr_matrix]:
         """The common word columns (positions among them) in at most FALLBACK_MAX_DF of this
         system's terms, and those columns x terms: present (1) and the terms' word weights."""
@@ -168,12 +191,18 @@ class SystemIndex:
                 displays.append(concepts[(self.system, code)].display)
                 billable.append(concepts[(self.system, code)].billable)
         texts = [t for _, _, t, _ in rows]
-        return SystemIndex(
+        out = SystemIndex(
             self.system, codes, displays, np.array(billable, dtype=bool), self.terms + texts,
             np.concatenate([self.term_concept, np.array([position[c] for _, c, _, _ in rows], dtype=np.int32)]),
             np.concatenate([self.term_kind, np.array([k for _, _, _, k in rows], dtype=np.int8)]),
             sp.vstack([self.char, vectorizers.char.transform(texts)]).tocsr(),
             sp.vstack([self.word, vectorizers.word.transform(texts)]).tocsr())
+        added = displays[len(self.displays):]
+        for name, of, more in (("term_words", word_set, texts), ("term_qualifiers", qualifiers, texts),
+                               ("display_words", display_words, added), ("display_qualifiers", qualifiers, added)):
+            if name in self.__dict__:  # already built: extend rather than rebuild on the next call
+                setattr(out, name, self.__dict__[name] + [of(t) for t in more])
+        return out
 
 
 class MatchIndex:
