@@ -169,7 +169,7 @@ def qualifier_pairs(sub) -> list[tuple[int, int, str]]:
             by_category.setdefault(code[:3], []).append(c)
     pairs = []
     for members in by_category.values():
-        words = {c: features.display_words(sub.displays[c]) for c in members}
+        words = {c: sub.display_words[c] for c in members}
         for u in members:
             if not words[u] & UNSAID:
                 continue

@@ -20,10 +20,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from server.systems import ICD10CM
-from server.match import abbreviations, content as content_mod
+from server.match import abbreviations, content as content_mod, features
 from server.match.content import Content
 from server.match.families import Families
-from server.match.features import concept_flags, display_words, qualifiers
+from server.match.features import concept_flags, qualifiers
 from server.match.ngrams import CharNgrams, tfidf_rows
 from server.match.spelling import Speller
 from server.match.normalize import bag_key, content_words, normalize, tokens, word_set
@@ -113,6 +113,31 @@ class Vectorizers:
                             _split(words, self.positions[1], len(self.common_word)), words)
 
 
+class _PerItem:
+    """A list cached on the index: `of` applied to each item of its list attribute `source`."""
+
+    def __init__(self, of, source: str) -> None:
+        self.of, self.source = of, source
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, index, owner=None):
+        if index is None:
+            return self
+        value = index.__dict__[self.name] = [self.of(x) for x in getattr(index, self.source)]
+        return value
+
+    def extend(self, old, new) -> None:
+        """Set on `new` (old's items and more) old's built list plus the added items' values."""
+        built = old.__dict__[self.name]
+        new.__dict__[self.name] = built + [self.of(x) for x in getattr(new, self.source)[len(built):]]
+
+    @staticmethod
+    def names(owner) -> list[str]:
+        return [name for name, value in vars(owner).items() if isinstance(value, _PerItem)]
+
+
 class SystemIndex:
     """The terms of one target system and everything needed to search them."""
 
@@ -144,27 +169,15 @@ class SystemIndex:
         """ICD-10-CM code families (built on first use); None for other systems."""
         return Families.build(self.codes, self.term_concept, self.word) if self.system == ICD10CM else None
 
-    @cached_property
-    def term_words(self) -> list[frozenset[str]]:
-        """Content words of every term (the re-ranker's features read them per candidate)."""
-        return [word_set(t) for t in self.terms]
-
-    @cached_property
-    def display_words(self) -> list[frozenset[str]]:
-        return [display_words(d) for d in self.displays]
-
-    @cached_property
-    def term_qualifiers(self) -> list[frozenset[str]]:
-        return [qualifiers(t) for t in self.terms]
-
-    @cached_property
-    def display_qualifiers(self) -> list[frozenset[str]]:
-        return [qualifiers(d) for d in self.displays]
+    # The re-ranker's features read these per candidate: built once per index.
+    term_words = _PerItem(word_set, "terms")
+    term_qualifiers = _PerItem(qualifiers, "terms")
+    display_words = _PerItem(features.display_words, "displays")
+    display_qualifiers = _PerItem(qualifiers, "displays")
 
     def warm(self) -> None:
         """Build what is otherwise built on first use."""
-        for name in ("families", "moderate_words", "term_words", "display_words", "term_qualifiers",
-                     "display_qualifiers"):
+        for name in ("families", "moderate_words", *_PerItem.names(SystemIndex)):
             getattr(self, name)
 
     @cached_property
@@ -197,11 +210,9 @@ class SystemIndex:
             np.concatenate([self.term_kind, np.array([k for _, _, _, k in rows], dtype=np.int8)]),
             sp.vstack([self.char, vectorizers.char.transform(texts)]).tocsr(),
             sp.vstack([self.word, vectorizers.word.transform(texts)]).tocsr())
-        added = displays[len(self.displays):]
-        for name, of, more in (("term_words", word_set, texts), ("term_qualifiers", qualifiers, texts),
-                               ("display_words", display_words, added), ("display_qualifiers", qualifiers, added)):
+        for name in _PerItem.names(SystemIndex):
             if name in self.__dict__:  # already built: extend rather than rebuild on the next call
-                setattr(out, name, self.__dict__[name] + [of(t) for t in more])
+                getattr(SystemIndex, name).extend(self, out)
         return out
 
 
