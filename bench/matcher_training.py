@@ -25,7 +25,7 @@ from server.match.index import MatchIndex, term_text
 from server.match.normalize import word_set
 
 GIBBERISH = 900
-SIBLINGS = 8000  # entries naming an unspecified code's term plus a sibling's qualifier
+SIBLINGS = 12000  # entries naming an unspecified code's term plus a sibling's qualifier
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})
 CROSS_SDOH = 0.35  # share of other entries also asked for an SDOH category
 DROP = re.compile(r",? ?\b(unspecified|not elsewhere classified|nos|uncomplicated|not otherwise specified)\b|"
@@ -93,8 +93,10 @@ class Rewriter:
             if f" {expansion} " in low and rnd.random() < p_abbr * weight:
                 low = low.replace(f" {expansion} ", f" {abbr} ", 1)
         words = low.split()
-        if len(words) > 2 and rnd.random() < 0.2:
-            del words[rnd.randrange(len(words))]
+        if len(words) > 2 and rnd.random() < 0.2:  # a word left out, never a qualifier: that names another code
+            i = rnd.randrange(len(words))
+            if not features.qualifiers(words[i]):
+                del words[i]
         for i, w in enumerate(words):
             if len(w) >= 5 and w.isalpha():
                 if rnd.random() < 0.08:

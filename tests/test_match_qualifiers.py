@@ -13,7 +13,9 @@ def test_qualifiers_are_read_from_entries_and_titles():
     assert qualifiers("Unilateral primary osteoarthritis, right knee") == {"unilateral", "primary", "right"}
     assert qualifiers("Preeclampsia, 3rd trimester") == {"third"}
     assert qualifiers("Migraine without aura, not intractable") == {"without"}  # "not intractable" is the default
-    assert qualifiers("Low back pain") == frozenset()
+    assert qualifiers("Low back pain") == frozenset()  # where it is, not how much
+    assert qualifiers("Low potassium") == qualifiers("decreased potassium") == {"low"}
+    assert qualifiers("elevated potassium") == {"high"}
 
 
 def test_qualifier_fit_counts_shared_missing_unasked_and_clashing():
@@ -43,6 +45,11 @@ def test_category_default_is_the_child_that_says_least():
                  ("H00.019", "Hordeolum externum unspecified eye, unspecified eyelid")]
     assert default_child("Hordeolum externum", hordeolum) == "H00.019"
     assert default_child("Anything", []) is None
+    embolism = [("I26.90", "Septic pulmonary embolism without acute cor pulmonale"),
+                ("I26.92", "Saddle embolus of pulmonary artery without acute cor pulmonale"),
+                ("I26.99", "Other pulmonary embolism without acute cor pulmonale")]
+    # the category's own "without" says nothing more: its plain "Other" code is the default
+    assert default_child("Pulmonary embolism without acute cor pulmonale", embolism) == "I26.99"
 
 
 def test_first_clause_is_kept_for_the_support_features(engine):
@@ -68,3 +75,9 @@ def test_an_index_extended_with_map_labels_extends_its_per_term_lists(engine):
     assert len(more.term_words) == len(more.term_qualifiers) == len(more.terms) == len(sub.terms) + 1
     assert more.term_words[-1] == {"zorblax", "wasting", "syndrome", "right"}
     assert more.term_qualifiers[-1] == {"right"}
+
+
+def test_legacy_table_conventions_nos_roman_stages_and_combination_codes(engine):
+    texts = ["AKI NOS", "CKD STAGE IV", "Pulmonary embolism NOS", "HTN with CKD"]
+    results = engine.match_texts(texts, ["icd10cm"], 3)
+    assert [r.results[0].candidates[0].code for r in results] == ["N17.9", "N18.4", "I26.99", "I12.9"]

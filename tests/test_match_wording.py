@@ -5,6 +5,7 @@ import numpy as np
 
 from server.match import abbreviations, calibrate, features
 from server.match.assertion import detect
+from server.match.normalize import tokens, words
 
 
 def test_later_no_clause_reads_as_without():
@@ -32,6 +33,19 @@ def test_legacy_table_shorthand_expands():
     assert variants[1].text == "osteoarthritis right knee"
     assert abbreviations.expand("recur dvt lle".split(), terse=True)[1].text == \
         "recurrent deep vein thrombosis left lower extremity"
+
+
+def test_numbered_stages_and_sides_read_as_the_codes_write_them():
+    assert tokens("ckd stg iiia") == ["ckd", "stg", "3a"]
+    assert tokens("class iii obesity, bipolar ii") == ["class", "3", "obesity", "bipolar", "2"]
+    assert tokens("type ii dm, vitamin d") == ["type", "ii", "dm", "vitamin", "d"]  # words() reads type2
+    assert words("oa both knees") == ["oa", "bilateral", "knee"]
+
+
+def test_without_and_with_say_what_is_absent_and_present():
+    assert features.polarity("Diverticulitis of large intestine with perforation and abscess without bleeding") == (
+        {"diverticulitis", "large", "intestine", "perforation", "abscess"}, {"bleeding"})
+    assert features.polarity("panic d/o w/o agoraphobia") == ({"panic"}, {"agoraphobia"})
 
 
 def test_first_calibrator_lowers_confidence_on_weak_support():

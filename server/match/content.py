@@ -29,6 +29,7 @@ from pathlib import Path
 from server import systems
 from server.curation.effective import answering_rows
 from server.load import MAPPINGS_DIR
+from server.match.normalize import normalize, word_set
 from server.relationships import EQUIVALENT, NARROWER
 from server.store.store import Store
 
@@ -174,6 +175,12 @@ def default_child(title: str, kids: list[tuple[str, str]]) -> str | None:
     best = max(range(len(kids)), key=said_least)
     net = said_least(best)[0]
     if net > 0 or (net == 0 and _UNSAID.search(kids[best][1].lower())):
+        plain = word_set(normalize(title)) | {"other"}
+        child = kids[best][1].lower()
+        if not (Counter(_UNSAID.findall(child)) - own[0]) and not child.endswith("unspecified") \
+                and word_set(normalize(child)) - plain:
+            # its "unspecified" is the category's own: "Other <category>" is the coder's default
+            return next((c for c, t in kids if word_set(normalize(t)) == plain), kids[best][0])
         return kids[best][0]
     return next((c for c, _ in reversed(kids) if c.endswith("9")), kids[0][0] if len(kids) == 1 else None)
 

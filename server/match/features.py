@@ -3,6 +3,7 @@ the best term is (char and word TF-IDF, exact, order-free, rapidfuzz), how much
 of the entry it covers and how much it adds (by word count and by IDF weight, and
 the rarest word one side has that the other lacks), how the coder's qualifiers
 (side, severity, course, with/without, trimester) of the entry and the code agree,
+what the entry says "without" that the code says it has (and the reverse),
 how much of the entry's first clause the code says, the best similarity in the
 code's ICD-10-CM category, where the term came from, what the code is (billable,
 depth, "unspecified", "other", history/family codes) and how that fits the
@@ -18,7 +19,7 @@ from rapidfuzz import fuzz
 
 from server import systems
 from server.match import content, query as q_mod
-from server.match.normalize import normalize, word_set
+from server.match.normalize import STOPWORDS, normalize, word_set, words
 
 GENERIC = frozenset("unspecified nos uncomplicated without complication not elsewhere classified otherwise specified "
                     "initial encounter disorder disease condition type site other unsp".split())
@@ -27,14 +28,15 @@ _UNSPECIFIED = re.compile(r"\bunspecified\b|\bnos\b|not otherwise specified")
 QUALIFIERS = [frozenset(g.split()) for g in (
     "left right bilateral unilateral", "mild moderate severe profound", "acute chronic subacute",
     "early sustained", "partial full", "single recurrent", "with without", "initial subsequent sequela",
-    "abuse dependence", "upper lower", "primary secondary", "type1 type2", "first second third")]
+    "abuse dependence", "upper lower", "primary secondary", "type1 type2", "first second third", "low high")]
 # Words a coder codes by (side, severity, course, with/without, trimester...): the entry's ones
 # absent from a candidate, the candidate's ones the entry does not say, and clashes.
 _SAME = {"both": "bilateral", "bilat": "bilateral", "1st": "first", "2nd": "second", "3rd": "third",
-         "type 1": "type1", "type i": "type1", "type 2": "type2", "type ii": "type2"}
+         "type 1": "type1", "type i": "type1", "type 2": "type2", "type ii": "type2",
+         "decreased": "low", "elevated": "high", "increased": "high"}
 _QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remission"}), frozenset({"intractable"})])
                     for w in g}
-_QUALIFIER_WORDS = re.compile(r"\b(%s)\b" % "|".join(sorted(
+_QUALIFIER_WORDS = re.compile(r"\b(%s)\b(?<!low(?= back))" % "|".join(sorted(
     [w for w in _QUALIFIER_GROUP if not w.startswith("type")] + list(_SAME), key=len, reverse=True)))
 N_KINDS, N_READINGS = 7, 6
 FLAG_NAMES = ["billable", "unspecified", "other", "history_code", "family_code", "depth", "seventh", "has_alias",
@@ -44,7 +46,7 @@ NAMES = (["char", "word", "comb", "char_primary", "word_primary", "exact", "exac
          + ["q_cov", "t_cov", "n_extra", "n_generic", "display_cov", "token_set", "ratio", "n_missing",
             "n_conflict", "number_conflict", "idf_q_cov", "idf_t_cov", "missing_idf", "extra_idf",
             "qual_hit", "qual_missing", "qual_extra", "qual_clash", "says_unspecified", "unspecified_fit",
-            "other_misfit", "head_cov", "clauses"]
+            "other_misfit", "head_cov", "clauses", "with_clash", "without_agree"]
          + FLAG_NAMES
          + ["negated", "historical", "uncertain", "family", "family_fit", "history_fit", "family_misfit",
             "history_misfit"]
@@ -109,6 +111,22 @@ def qualifier_fit(entry: frozenset, candidate: frozenset) -> tuple[int, int, int
     return (len(entry & candidate), len(missing),
             sum(1 for w in candidate - entry if _QUALIFIER_GROUP[w] not in groups),
             sum(1 for w in missing if any(_QUALIFIER_GROUP[c] == _QUALIFIER_GROUP[w] for c in candidate)))
+
+
+@lru_cache(maxsize=262144)
+def polarity(text: str) -> tuple[frozenset, frozenset]:
+    """(words said present, words said absent): what follows "without" until the next "with" is
+    absent ("diverticulitis ... with perforation and abscess without bleeding")."""
+    present, absent, into = set(), set(), None
+    ws = words(normalize(text))
+    for i, w in enumerate(ws):
+        if w == "with" or (w == "w" and ws[i + 1:i + 2] != ["o"]):
+            into = present
+        elif w == "without" or (w == "o" and i and ws[i - 1] == "w"):
+            into = absent
+        elif len(w) > 1 and w not in STOPWORDS and w not in GENERIC:
+            (into if into is not None else present).add(w)
+    return frozenset(present), frozenset(absent)
 
 
 def word_idf(vectorizers) -> WordWeights:
@@ -223,6 +241,7 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
     texts = [[v.text for v in q.variants] for q in queries]
     entry_quals = [frozenset().union(*(qualifiers(t) for t in ts)) for ts in texts]
     heads = [word_set(q.head) for q in queries]
+    polar = [polarity(q.reading) for q in queries]
     rows, fits = [], []
     for n, term, r, concept in zip(batch.cand_query.tolist(), best_term.tolist(), best_reading.tolist(),
                                    batch.cand_concept.tolist()):
@@ -237,11 +256,14 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
                      len(missing - GENERIC), sum(1 for g in QUALIFIERS if missing & g and extra & g),
                      any(w.isdigit() for w in missing) and any(w.isdigit() for w in extra))
                     + idf.support(v_words, t_words, missing, specific))
+        (t_has, t_lacks), (d_has, d_lacks) = sub.term_polarity[term], sub.display_polarity[concept]
+        has, lacks = polar[n]
         fits.append(qualifier_fit(entry_quals[n], sub.term_qualifiers[term] | sub.display_qualifiers[concept])
-                    + (len(heads[n] & (t_words | d_words)) / max(len(heads[n]), 1),))  # first clause said
+                    + (len(heads[n] & (t_words | d_words)) / max(len(heads[n]), 1),  # first clause said
+                       len(lacks & (t_has | d_has)) + len(has & (t_lacks | d_lacks)), len(lacks & (t_lacks | d_lacks))))
     x[:, o:o + 14] = rows
     o += 14
-    fits = np.array(fits, dtype=np.float32).reshape(nc, 5)
+    fits = np.array(fits, dtype=np.float32).reshape(nc, 7)
     x[:, o:o + 4] = fits[:, :4]
     o += 4
     says = np.array([any(_UNSPECIFIED.search(t) for t in ts) for ts in texts], dtype=np.float32)[batch.cand_query]
@@ -250,7 +272,8 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
     x[:, o + 2] = says * sub.flags[batch.cand_concept, 2]
     x[:, o + 3] = fits[:, 4]
     x[:, o + 4] = np.array([q.clauses for q in queries], dtype=np.float32)[batch.cand_query]
-    o += 5
+    x[:, o + 5:o + 7] = fits[:, 5:7]
+    o += 7
     x[:, o:o + len(FLAG_NAMES)] = sub.flags[batch.cand_concept]
     family_code, history_code = x[:, o + 4], x[:, o + 3]
     o += len(FLAG_NAMES)

@@ -174,6 +174,8 @@ class SystemIndex:
     term_qualifiers = _PerItem(qualifiers, "terms")
     display_words = _PerItem(features.display_words, "displays")
     display_qualifiers = _PerItem(qualifiers, "displays")
+    term_polarity = _PerItem(features.polarity, "terms")
+    display_polarity = _PerItem(features.polarity, "displays")
 
     def warm(self) -> None:
         """Build what is otherwise built on first use."""

@@ -1,6 +1,6 @@
 """Text normalization shared by the index and the queries: case, accents,
 punctuation, tokens (keeping problem-list shorthand such as w/o, d/o, s/p
-whole) and a light stemmer for word matching."""
+whole, stage numerals in digits) and a light stemmer for word matching."""
 
 from __future__ import annotations
 
@@ -28,9 +28,20 @@ def normalize(text: str) -> str:
     return fold(text).lower()
 
 
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
+_NUMBERED = frozenset("stage stg grade class bipolar phase".split())  # "type ii": words() makes it type2
+
+
 def tokens(text: str) -> list[str]:
-    """Tokens of normalized text, shorthand kept whole ("w/o", "d/o", "?")."""
-    return _TOKEN.findall(text)
+    """Tokens of normalized text, shorthand kept whole ("w/o", "d/o", "?"); a roman numeral
+    that numbers a stage, grade or class is written in digits ("stage iiia" -> "stage 3a")."""
+    out = _TOKEN.findall(text)
+    for i in range(1, len(out)):
+        if out[i - 1] in _NUMBERED:
+            numeral, sub = (out[i][:-1], out[i][-1]) if out[i][-1:] in ("a", "b") else (out[i], "")
+            if numeral in _ROMAN:
+                out[i] = _ROMAN[numeral] + sub
+    return out
 
 
 @lru_cache(maxsize=65536)
@@ -49,10 +60,13 @@ _TYPE = re.compile(r"\btype (1|2|i|ii)\b")
 _TYPE_NAME = {"1": "type1", "i": "type1", "2": "type2", "ii": "type2"}
 
 
+_SAME_WORD = {"both": "bilateral"}  # "both knees" is what the code calls "bilateral"
+
+
 def words(text: str) -> list[str]:
     """Stemmed alphanumeric words (the word-level analyzer of the index); "type 2" is one word."""
     text = _TYPE.sub(lambda m: _TYPE_NAME[m.group(1)], text.replace("'s", ""))
-    return [stem(w) for w in _WORD.findall(text)]
+    return [_SAME_WORD.get(w) or stem(w) for w in _WORD.findall(text)]
 
 
 def content_words(text: str) -> list[str]:

@@ -41,8 +41,10 @@ def _spelling(reading: str, speller) -> tuple[str, list[str]]:
 def prepare(text: str, index) -> Query:
     parsed = detect(text)
     typed = " ".join(tokens(normalize(text)))
-    core = [t for c in parsed.clauses for t, _ in c]
-    capitals = {i for i, (_, cap) in enumerate(t for c in parsed.clauses for t in c) if cap}
+    # "NOS" is searched as typed only: a word every "X NOS" term shares would pull them all in
+    clauses = [[(t, cap) for t, cap in c if t != "nos"] or c for c in parsed.clauses]
+    core = [t for c in clauses for t, _ in c]
+    capitals = {i for i, (_, cap) in enumerate(t for c in clauses for t in c) if cap}
     terse = len(core) <= TERSE_TOKENS or text.isupper()
     readings = abbreviations.expand(core, capitals, terse)
     variants = [Variant(typed, AS_TYPED)]
@@ -50,7 +52,7 @@ def prepare(text: str, index) -> Query:
     variants += [Variant(v.text, kinds[v.kind], v.evidence) for v in readings]
     primary = readings[1] if len(readings) > 1 else readings[0]
     if len(parsed.clauses) > 1:  # "FH CAD - father MI at 50": the cue applies to the first clause
-        main = abbreviations.expand([t for t, _ in parsed.clauses[0]], capitals, terse)
+        main = abbreviations.expand([t for t, _ in clauses[0]], capitals, terse)
         first = main[1] if len(main) > 1 else main[0]
     else:
         first = primary
