@@ -93,9 +93,9 @@ class Rewriter:
             if f" {expansion} " in low and rnd.random() < p_abbr * weight:
                 low = low.replace(f" {expansion} ", f" {abbr} ", 1)
         words = low.split()
-        if len(words) > 2 and rnd.random() < 0.2:  # a word left out, never a qualifier: that names another code
-            i = rnd.randrange(len(words))
-            if not features.qualifiers(words[i]):
+        if len(words) > 2 and rnd.random() < 0.2:  # a word left out, never a qualifier or "other":
+            i = rnd.randrange(len(words))  # those name another code
+            if words[i] != "other" and not features.qualifiers(words[i]):
                 del words[i]
         for i, w in enumerate(words):
             if len(w) >= 5 and w.isalpha():
