@@ -158,7 +158,9 @@ def default_child(title: str, kids: list[tuple[str, str]]) -> str | None:
     `title`: the most "unspecified"/"without ..." qualifiers net of laterality, "with ...",
     "other" and "recurrent" ones, each counted beyond the category's own (then one ending
     "unspecified", then a .9 code, then the first) if it says less than the category, or no
-    more and something "unspecified"; else the last .9 child, else the only one, else None."""
+    more and something "unspecified" (but when that is only the category's own "unspecified" or
+    "without", and the child adds words, the child titled "Other <category>" if there is one: I26.9
+    -> I26.99, not I26.90 "Septic ..."); else the last .9 child, else the only one, else None."""
     title = title.lower().replace("other and unspecified", "")
     own = Counter(_UNSAID.findall(title)), Counter(_SAID.findall(title))
 
@@ -179,7 +181,6 @@ def default_child(title: str, kids: list[tuple[str, str]]) -> str | None:
         child = kids[best][1].lower()
         if not (Counter(_UNSAID.findall(child)) - own[0]) and not child.endswith("unspecified") \
                 and word_set(normalize(child)) - plain:
-            # its "unspecified" is the category's own: "Other <category>" is the coder's default
             return next((c for c, t in kids if word_set(normalize(t)) == plain), kids[best][0])
         return kids[best][0]
     return next((c for c, _ in reversed(kids) if c.endswith("9")), kids[0][0] if len(kids) == 1 else None)
