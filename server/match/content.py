@@ -176,9 +176,9 @@ def default_child(title: str, kids: list[tuple[str, str]]) -> str | None:
         return None
     best = max(range(len(kids)), key=said_least)
     net = said_least(best)[0]
-    if net > 0 or (net == 0 and _UNSAID.search(kids[best][1].lower())):
+    child = kids[best][1].lower()
+    if net > 0 or (net == 0 and _UNSAID.search(child)):
         plain = word_set(normalize(title)) | {"other"}
-        child = kids[best][1].lower()
         if not (Counter(_UNSAID.findall(child)) - own[0]) and not child.endswith("unspecified") \
                 and word_set(normalize(child)) - plain:
             return next((c for c, t in kids if word_set(normalize(t)) == plain), kids[best][0])

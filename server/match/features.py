@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from server import systems
 from server.match import content, query as q_mod
-from server.match.normalize import STOPWORDS, normalize, word_set, words
+from server.match.normalize import SAME_WORD, STOPWORDS, normalize, word_set, words
 
 GENERIC = frozenset("unspecified nos uncomplicated without complication not elsewhere classified otherwise specified "
                     "initial encounter disorder disease condition type site other unsp".split())
@@ -31,7 +31,7 @@ QUALIFIERS = [frozenset(g.split()) for g in (
     "abuse dependence", "upper lower", "primary secondary", "type1 type2", "first second third", "low high")]
 # Words a coder codes by (side, severity, course, with/without, trimester...): the entry's ones
 # absent from a candidate, the candidate's ones the entry does not say, and clashes.
-_SAME = {"both": "bilateral", "bilat": "bilateral", "1st": "first", "2nd": "second", "3rd": "third",
+_SAME = {**SAME_WORD, "bilat": "bilateral", "1st": "first", "2nd": "second", "3rd": "third",
          "type 1": "type1", "type i": "type1", "type 2": "type2", "type ii": "type2",
          "decreased": "low", "elevated": "high", "increased": "high"}
 _QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remission"}), frozenset({"intractable"})])

@@ -60,13 +60,13 @@ _TYPE = re.compile(r"\btype (1|2|i|ii)\b")
 _TYPE_NAME = {"1": "type1", "i": "type1", "2": "type2", "ii": "type2"}
 
 
-_SAME_WORD = {"both": "bilateral"}  # "both knees" is what the code calls "bilateral"
+SAME_WORD = {"both": "bilateral"}  # "both knees" is what the code calls "bilateral"
 
 
 def words(text: str) -> list[str]:
     """Stemmed alphanumeric words (the word-level analyzer of the index); "type 2" is one word."""
     text = _TYPE.sub(lambda m: _TYPE_NAME[m.group(1)], text.replace("'s", ""))
-    return [_SAME_WORD.get(w) or stem(w) for w in _WORD.findall(text)]
+    return [SAME_WORD.get(w) or stem(w) for w in _WORD.findall(text)]
 
 
 def content_words(text: str) -> list[str]:

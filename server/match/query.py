@@ -51,7 +51,7 @@ def prepare(text: str, index) -> Query:
     kinds = {0: CORE, 1: EXPANDED, 2: OTHER_SENSE}
     variants += [Variant(v.text, kinds[v.kind], v.evidence) for v in readings]
     primary = readings[1] if len(readings) > 1 else readings[0]
-    if len(parsed.clauses) > 1:  # "FH CAD - father MI at 50": the cue applies to the first clause
+    if len(clauses) > 1:  # "FH CAD - father MI at 50": the cue applies to the first clause
         main = abbreviations.expand([t for t, _ in clauses[0]], capitals, terse)
         first = main[1] if len(main) > 1 else main[0]
     else:
@@ -70,4 +70,4 @@ def prepare(text: str, index) -> Query:
             unique.append(v)
     unknown = sum(1 for w in primary.text.split() if index.speller.unknown(w))
     return Query(text, parsed.assertion, fixed if fixes else primary.text, unique, unknown, first.text,
-                 max(len(parsed.clauses), 1))
+                 max(len(clauses), 1))
