@@ -5,7 +5,8 @@ labels, public SNOMED CT descriptions and SDOH category wording, each rewritten
 the way problem lists and legacy tables write them - abbreviations from
 mappings/abbreviations.tsv, dropped "unspecified"/"NOS" and what a coder assumes
 ("unilateral", "primary", "initial encounter"), reordered clauses,
-typos, truncations, capitals, assertion cues - and often matched with the
+typos, truncations, capitals, assertion cues, clauses that do not change the
+code (bench/context_clauses.py) - and often matched with the
 source term itself taken out of the index so that unseen wording is learned;
 plus terms of unspecified ICD-10-CM codes with a sibling's qualifier added
 ("earwax buildup, right ear" -> H61.21), so that an alias speaks for its family.
@@ -19,6 +20,7 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from bench import context_clauses
 from server import systems
 from server.match import abbreviations, content, features
 from server.match.index import MatchIndex, term_text
@@ -28,6 +30,7 @@ GIBBERISH = 900
 SIBLINGS = 12000  # entries naming an unspecified code's term plus a sibling's qualifier
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})
 CROSS_SDOH = 0.35  # share of other entries also asked for an SDOH category
+CONTEXT = 0.2  # share of entries in full wording given a clause that does not change the code
 DROP = re.compile(r",? ?\b(unspecified|not elsewhere classified|nos|uncomplicated|not otherwise specified)\b|"
                   r"\([^)]*\)|\[[^]]*\]", re.I)
 # What a coder assumes when the text is silent, so clinicians leave it out ("OA right knee" for
@@ -148,6 +151,8 @@ def examples(index: MatchIndex, heldout_path, sdoh: dict, n_icd: int = 36000, se
         for weight, term, text, c, kind in rnd.choices(sources, weights=weights, k=budget):
             terse = rnd.random() < 0.35
             query = _assert(rewrite(text, terse), sub, c, text, rnd)
+            if not terse and rnd.random() < CONTEXT:
+                query = context_clauses.add(query, rnd)
             mask = set()
             if len(sub.concept_terms[c]) > 1 and rnd.random() < MASK.get(kind, 0.4):
                 mask = {int(t) for t in sub.concept_terms[c] if sub.terms[t] == text}

@@ -4,6 +4,7 @@ episode of care) through the family of a retrieved code, the same in any batch."
 import numpy as np
 import scipy.sparse as sp
 
+from server.match import candidates
 from server.match.evaluate import held_out_terms
 from server.match.families import Families, stem
 from server.match.service import MAX_CANDIDATES
@@ -50,6 +51,19 @@ def test_entries_of_only_common_words_still_find_their_codes(engine):
     results = engine.match_texts(texts, ["icd10cm"], MAX_CANDIDATES)
     for result, code in zip(results, gold):
         assert code in [c.code for c in result.results[0].candidates]
+
+
+def test_a_disease_in_common_words_is_a_candidate_next_to_a_rarer_word(engine):
+    # "hemodialysis", "angina" fill the nearest terms; the moderate-word search adds the disease
+    matcher = engine.matching.matcher()
+    sub = matcher.index.systems[ICD10CM]
+    queries = matcher.prepare(["End-stage renal disease on hemodialysis", "Coronary artery disease without angina"])
+    batch = candidates.generate(queries, sub, matcher.vectors(queries))
+    found = [{sub.codes[c] for c in batch.cand_concept[batch.cand_start[n]:batch.cand_start[n + 1]].tolist()}
+             for n in range(2)]
+    assert "N18.6" in found[0] and "I25.10" in found[1]
+    assert all(len(f) <= candidates.MAX_CONCEPTS + candidates.MODERATE_EXTRA + candidates.MAX_RELATIVES
+               for f in found)
 
 
 def test_candidates_do_not_depend_on_the_rest_of_the_batch(engine):

@@ -48,6 +48,15 @@ def test_without_and_with_say_what_is_absent_and_present():
     assert features.polarity("panic d/o w/o agoraphobia") == ({"panic"}, {"agoraphobia"})
 
 
+def test_without_stops_at_a_comma_or_a_qualifier_and_a_word_said_both_ways_is_neither():
+    assert features.polarity("Bipolar disorder, current episode manic without psychotic features, mild")[1] == {
+        "psychotic", "feature"}
+    assert features.polarity("horseshoe tear of retina without detachment right eye") == (
+        {"horseshoe", "tear", "retina", "right", "eye"}, {"detachment"})
+    assert features.polarity("rheumatoid arthritis without rheumatoid factor") == ({"arthritis"}, {"factor"})
+    assert features.polarity("maternal care for shirodkar suture with or without cervical incompetence")[1] == set()
+
+
 def test_first_calibrator_lowers_confidence_on_weak_support():
     rnd = np.random.default_rng(0)
     n = 2000

@@ -27,6 +27,8 @@ FAMILY_SEEDS = 5  # the best candidates whose ICD-10-CM family is searched for m
 MAX_RELATIVES = 5  # family members added per entry (those covering more of the entry than any candidate)
 FALLBACK_BELOW = 10  # a reading with fewer rare-word hits than this also searches its moderate words
 K_FALLBACK = 20
+MODERATE_EXTRA = 3  # concepts added per entry from every reading's moderate-word search ("end-stage renal
+# disease on hemodialysis": the rare word fills the nearest terms, the disease is in common words)
 
 
 @dataclass
@@ -86,12 +88,10 @@ def readings(queries) -> list[str]:
     return [v.text for q in queries for v in q.variants]
 
 
-def _fallback(s_word: sp.csr_matrix, dense_word: np.ndarray, sub: SystemIndex) -> sp.csr_matrix:
-    """Readings x terms: for each reading with fewer than FALLBACK_BELOW rare-word hits, the
-    K_FALLBACK terms with the highest word cosine among those carrying all its moderately common
+def _fallback(s_word: sp.csr_matrix, dense_word: np.ndarray, sub: SystemIndex, rows: np.ndarray) -> sp.csr_matrix:
+    """Readings x terms: for each of `rows`, the K_FALLBACK terms with the highest word cosine among those carrying all its moderately common
     words (all but one when it has three or more); empty rows for the other readings."""
     shape = s_word.shape
-    rows = np.flatnonzero(np.diff(s_word.indptr) < FALLBACK_BELOW)
     columns, present_t, weights_t = sub.moderate_words
     if not len(rows) or not len(columns):
         return sp.csr_matrix(shape, dtype=np.float32)
@@ -162,8 +162,14 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
     s_char.sort_indices()
     s_word.sort_indices()
     dense_char, dense_word = vectors.char[1], vectors.word[1]
-    s_fallback = _fallback(s_word, dense_word, sub)
-    scores = _pooled(((s_char, K_CHAR), (s_word, K_WORD), (s_fallback, K_FALLBACK)), starts, sub, exclude)
+    sparse_rows = np.diff(s_word.indptr) < FALLBACK_BELOW
+    primary = np.zeros(len(texts), dtype=bool)  # each entry's primary reading
+    primary[[starts[n] + next((i for i, v in enumerate(q.variants) if v.text == q.reading), 0)
+             for n, q in enumerate(queries)]] = True
+    moderate = _fallback(s_word, dense_word, sub, np.flatnonzero(sparse_rows | primary))
+    sparse = sp.diags(sparse_rows.astype(np.float32)) @ moderate
+    scores = _pooled(((s_char, K_CHAR), (s_word, K_WORD), (sparse.tocsr(), K_FALLBACK)), starts, sub, exclude)
+    extra = _pooled(((moderate, K_FALLBACK),), starts, sub, exclude) if MODERATE_EXTRA else None
     cand_concept, cand_start, exacts, bags, chosen = [], [0], [], [], []
     for n, score in enumerate(scores):
         skip = exclude[n] if exclude else ()
@@ -178,7 +184,11 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
         for term in exact.keys() | bag.keys():
             c = int(sub.term_concept[term])
             score[c] = score.get(c, 0.0) + EXACT_BONUS
-        chosen.append(sorted(score, key=lambda c: -score[c])[:MAX_CONCEPTS])
+        best = sorted(score, key=lambda c: -score[c])[:MAX_CONCEPTS]
+        if extra:
+            taken = set(best)
+            best += [c for c in sorted(extra[n], key=lambda c: -extra[n][c]) if c not in taken][:MODERATE_EXTRA]
+        chosen.append(best)
         exacts.append(exact)
         bags.append(bag)
     for found, more in zip(chosen, _relatives(chosen, sub, vectors.words, starts, exclude)):

@@ -39,7 +39,7 @@ _QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remissi
 _QUALIFIER_WORDS = re.compile(r"\b(%s)\b(?<!low(?= back))" % "|".join(sorted(
     [w for w in _QUALIFIER_GROUP if not w.startswith("type")] + list(_SAME), key=len, reverse=True)))
 N_KINDS, N_READINGS = 7, 6
-SCOPE = 3  # words a "without" reaches
+SCOPE = 2  # words a "without" reaches
 FLAG_NAMES = ["billable", "unspecified", "other", "history_code", "family_code", "depth", "seventh", "has_alias",
               "log_terms", "icd", "snomed", "sdoh"]
 NAMES = (["char", "word", "comb", "char_primary", "word_primary", "exact", "exact_typed", "bag"]
@@ -117,18 +117,24 @@ def qualifier_fit(entry: frozenset, candidate: frozenset) -> tuple[int, int, int
 @lru_cache(maxsize=262144)
 def polarity(text: str) -> tuple[frozenset, frozenset]:
     """(words said present, words said absent): up to SCOPE words after "without", until a
-    "with" or "not" ("migraine without aura not intractable": only "aura" is absent)."""
+    "with", "not", a comma or a qualifier ("migraine without aura not intractable": only "aura"
+    is absent). A word said both ways ("fracture without intercondylar fracture") is neither;
+    "with or without" says nothing."""
     present, absent, left = set(), set(), 0
-    ws = words(normalize(text))
+    ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
     for i, w in enumerate(ws):
-        if w == "without" or (w == "o" and i and ws[i - 1] == "w"):
+        if (w == "without" or (w == "o" and i and ws[i - 1] == "w")) and ws[max(i - 2, 0):i] != ["with", "or"]:
             left = SCOPE
-        elif w in ("with", "not") or (w == "w" and ws[i + 1:i + 2] != ["o"]):
+        elif w in ("with", "not", ",") or (w == "w" and ws[i + 1:i + 2] != ["o"]):
             left = 0
-        elif len(w) > 1 and w not in STOPWORDS and w not in GENERIC:
-            (absent if left else present).add(w)
+        elif w in _QUALIFIER_GROUP:  # "without aura, intractable", "without detachment right eye"
+            present.add(w)
+            left = 0
+        elif len(w) > 1 and w not in STOPWORDS:
+            if w not in GENERIC:
+                (absent if left else present).add(w)
             left = max(left - 1, 0)
-    return frozenset(present), frozenset(absent)
+    return frozenset(present - absent), frozenset(absent - present)
 
 
 def word_idf(vectorizers) -> WordWeights:
