@@ -4,7 +4,8 @@ TF-IDF and word TF-IDF nearest terms by their rarer n-grams and words (one
 sparse product per batch), pooled over every reading of the entry and cut to
 the best MAX_CONCEPTS concepts. A reading whose every word is too common to
 retrieve by (few rare-word hits: "ANKLE SPRAIN L INIT") also searches its
-moderately common words, the terms carrying (nearly) all of them. Then the
+moderately common words, the terms carrying (nearly) all of them; every entry's
+primary reading is searched that way too, for up to MODERATE_EXTRA more concepts. Then the
 full cosine of every term of every candidate with every reading (the sparse
 product's value plus the common columns' part, computed densely), for the
 whole batch at once."""
@@ -27,8 +28,8 @@ FAMILY_SEEDS = 5  # the best candidates whose ICD-10-CM family is searched for m
 MAX_RELATIVES = 5  # family members added per entry (those covering more of the entry than any candidate)
 FALLBACK_BELOW = 10  # a reading with fewer rare-word hits than this also searches its moderate words
 K_FALLBACK = 20
-MODERATE_EXTRA = 3  # concepts added per entry from every reading's moderate-word search ("end-stage renal
-# disease on hemodialysis": the rare word fills the nearest terms, the disease is in common words)
+MODERATE_EXTRA = 3  # concepts added per entry from its primary reading's moderate-word search ("end-stage
+# renal disease on hemodialysis": the rare word fills the nearest terms, the disease is in common words)
 
 
 @dataclass
@@ -89,8 +90,9 @@ def readings(queries) -> list[str]:
 
 
 def _fallback(s_word: sp.csr_matrix, dense_word: np.ndarray, sub: SystemIndex, rows: np.ndarray) -> sp.csr_matrix:
-    """Readings x terms: for each of `rows`, the K_FALLBACK terms with the highest word cosine among those carrying all its moderately common
-    words (all but one when it has three or more); empty rows for the other readings."""
+    """Readings x terms: for each of `rows`, the K_FALLBACK terms with the highest word cosine
+    among those carrying all its moderately common words (all but one when it has three or
+    more); empty rows for the other readings."""
     shape = s_word.shape
     columns, present_t, weights_t = sub.moderate_words
     if not len(rows) or not len(columns):
