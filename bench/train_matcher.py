@@ -159,7 +159,8 @@ def main() -> None:
         if cached_model:
             joblib.dump(model, cached_model)
     print(f"re-ranker trained ({time.perf_counter() - started:.0f}s)")
-    dev = [e for path in DEV_SETS if path.exists() for e in evaluate.read_entries(path)]
+    dev_sets = {path: evaluate.read_entries(path) for path in DEV_SETS if path.exists()}
+    dev = [e for entries in dev_sets.values() for e in entries]
     cross = [{**e, "system": systems.SDOHCC, "gold": set().union(*(sdoh.get((e["system"], g), set())
                                                                    for g in e["gold"]))}
              for e in dev if e["system"] != systems.SDOHCC]  # asked for a category too: right only where mapped
@@ -167,19 +168,17 @@ def main() -> None:
     rnd = random.Random(ANCHOR_SEED)
     anchors = [{"id": f"noise-{i}", "text": gibberish(rnd), "system": system, "gold": set()}
                for system in DEFAULT_TARGETS for i in range(ANCHORS)]  # the low end: nothing is right
-    groups = [[e for e in evaluate.read_entries(path) if evaluate.calibration_half(e["id"])]
-              for path in DEV_SETS if path.exists()]
-    groups += [[e for e in cross if evaluate.calibration_half(e["id"])], anchors]
-    points = [calibration_points(raw, group) for group in groups]
+    groups = [(HELDOUT_WEIGHT if path == HELDOUT else 1.0, [e for e in entries if evaluate.calibration_half(e["id"])])
+              for path, entries in dev_sets.items()]
+    groups += [(1.0, [e for e in cross if evaluate.calibration_half(e["id"])]), (1.0, anchors)]
+    points = [calibration_points(raw, group) for _, group in groups]
     s1, ok1 = np.vstack([p[0] for p in points]), np.concatenate([p[1] for p in points])
     s2, ok2 = np.concatenate([p[2] for p in points]), np.concatenate([p[3] for p in points])
     mean_size = np.mean([len(p[1]) for p in points])  # each set weighs the same, the noise anchors too
-    weight = [HELDOUT_WEIGHT if path == HELDOUT else 1.0 for path in DEV_SETS if path.exists()] + [1.0, 1.0]
-    w1 = np.concatenate([np.full(len(p[1]), w * mean_size / len(p[1])) for p, w in zip(points, weight)])
+    w1 = np.concatenate([np.full(len(p[1]), w * mean_size / len(p[1])) for p, (w, _) in zip(points, groups)])
     version = hashlib.sha256(f"{features.NAMES}:{len(items)}:{y.sum()}:{model.n_iter_}".encode()).hexdigest()[:12]
     final = Reranker(model, calibrate.fit_first(s1, ok1, w1), calibrate.fit(s2, ok2), features.NAMES, version)
-    checks = [(path.stem, [e for e in dev if e["id"] in ids]) for path in DEV_SETS if path.exists()
-              for ids in [{e["id"] for e in evaluate.read_entries(path)}]] + [("asked for an SDOH category", cross)]
+    checks = [(path.stem, entries) for path, entries in dev_sets.items()] + [("asked for an SDOH category", cross)]
     for name, entries in checks:
         t1, tok1, _, _ = calibration_points(raw, [e for e in entries if not evaluate.calibration_half(e["id"])])
         raw_p, p = 1 / (1 + np.exp(-t1[:, 0])), final.top.predict(t1)

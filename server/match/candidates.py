@@ -89,7 +89,7 @@ def readings(queries) -> list[str]:
     return [v.text for q in queries for v in q.variants]
 
 
-def _fallback(s_word: sp.csr_matrix, dense_word: np.ndarray, sub: SystemIndex, rows: np.ndarray) -> sp.csr_matrix:
+def _moderate(s_word: sp.csr_matrix, dense_word: np.ndarray, sub: SystemIndex, rows: np.ndarray) -> sp.csr_matrix:
     """Readings x terms: for each of `rows`, the K_FALLBACK terms with the highest word cosine
     among those carrying all its moderately common words (all but one when it has three or
     more); empty rows for the other readings."""
@@ -168,7 +168,7 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
     primary = np.zeros(len(texts), dtype=bool)  # each entry's primary reading
     primary[[starts[n] + next((i for i, v in enumerate(q.variants) if v.text == q.reading), 0)
              for n, q in enumerate(queries)]] = True
-    moderate = _fallback(s_word, dense_word, sub, np.flatnonzero(sparse_rows | primary))
+    moderate = _moderate(s_word, dense_word, sub, np.flatnonzero(sparse_rows | primary))
     sparse = sp.diags(sparse_rows.astype(np.float32)) @ moderate
     scores = _pooled(((s_char, K_CHAR), (s_word, K_WORD), (sparse.tocsr(), K_FALLBACK)), starts, sub, exclude)
     extra = _pooled(((moderate, K_FALLBACK),), starts, sub, exclude) if MODERATE_EXTRA else None
