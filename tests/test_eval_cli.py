@@ -37,6 +37,17 @@ def test_eval_prints_figures_last_and_the_baseline_side_by_side(default_db):
     assert any(line.startswith("system=http://hl7.org/fhir/sid/icd-10-cm ") for line in lines)
 
 
+
+def test_eval_in_forked_workers_gives_the_figures_of_one_process(default_db):
+    figures = []
+    for workers in ("1", "2"):
+        result = CliRunner().invoke(cli, ["eval", str(SAMPLE), "--workers", workers, "--db", default_db])
+        assert result.exit_code == 0, result.output
+        mine = json.loads(result.output.strip().splitlines()[-1])
+        assert mine.pop("per_second") > 0
+        figures.append(mine)
+    assert figures[0] == figures[1]
+
 def test_eval_of_a_bad_line_names_file_and_line(default_db, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "text": "htn", "system": "icd10cm", "gold": ["I10"]}\n{"id": 2, "text": "x"}\n')

@@ -89,3 +89,15 @@ def test_a_held_out_term_is_taken_out_for_its_own_entry_only(engine):
     held_alone, plain_alone = codes([held, held])[0], codes([set(), set()])[1]
     assert held_alone != plain_alone  # taking the term out changes that entry's answer
     assert codes([held, set()]) == [held_alone, plain_alone]  # and never its neighbour's
+
+
+def test_the_cheap_cut_keeps_every_rows_best_values_ties_included():
+    rng = np.random.default_rng(3)
+    row = np.sort(rng.integers(0, 40, 5000))
+    value = rng.choice(np.linspace(0, 1, 50), len(row)).astype(np.float32)  # many ties
+    kept = candidates._near_top(row, value, 7)
+    for r in np.unique(row):
+        values = np.sort(value[row == r])[::-1]
+        kth = values[min(7, len(values)) - 1]
+        assert (kept[row == r] == (value[row == r] >= kth)).all()
+    assert not candidates._near_top(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), 7).any()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import json
 import multiprocessing
+import os
 import time
 import zlib
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from server.match.result import AUTO, NO_MATCH
 
 BATCH = 1000
 WARM_UP = 20
+PARTS = 4  # chunks per worker
 REQUIRED = ("id", "text", "system", "gold")
 
 
@@ -114,30 +116,60 @@ def _chunk(at: list[int]) -> list[tuple[int, Outcome]]:
     return out
 
 
+WARM_TERMS = 300
+
+
+def _warm_worker(systems: list[str]) -> None:
+    """A forked worker's first batches touch (and so copy) the pages of the index they read and
+    grow its heap: run it once over terms of its own index (never the evaluated entries)."""
+    matcher = _work[0]
+    for system in systems:
+        sub = matcher.index.systems[system]
+        step = max(1, len(sub.terms) // WARM_TERMS)
+        matcher.match(sub.terms[::step][:WARM_TERMS], [system], 5, _work[2])
+
+
+def _pid(_) -> int:
+    time.sleep(0.05)  # long enough for every ready worker to take one
+    return os.getpid()
+
+
+def _until_warm(pool, workers: int) -> None:
+    """Returns once every worker has done its warm-up and taken a task (a serving process is warm);
+    bounded, in case a worker keeps failing it and being replaced."""
+    for _ in range(100):
+        if len(set(pool.map(_pid, range(2 * workers), chunksize=1))) >= workers:
+            return
+
+
 def run_matcher(matcher, entries: list[dict], threshold: float, workers: int = 1) -> tuple[list[Outcome], float]:
     """Outcomes in file order and the seconds the batch matching took (workers > 1: that many
-    forked processes share the loaded index, one batch of one system at a time each)."""
+    forked processes share the loaded index, one batch of one system at a time each; the clock
+    starts once they are up and warm, as index loading and warm-up are left out of it)."""
     global _work
     _work = (matcher, entries, threshold)
-    size = max(1, min(BATCH, -(-len(entries) // (4 * workers))))
+    size = max(1, min(BATCH, -(-len(entries) // (PARTS * workers))))
     chunks = [at[lo:lo + size] for system in dict.fromkeys(e["system"] for e in entries)
               for at in [[i for i, e in enumerate(entries) if e["system"] == system]]
               for lo in range(0, len(at), size)]
     outcomes: list[Outcome | None] = [None] * len(entries)
-    for system in {e["system"] for e in entries}:  # builds what is built on first use, before the clock starts
-        matcher.index.systems[system].warm()
+    systems = list(dict.fromkeys(e["system"] for e in entries))
+    matcher.index.warm()  # builds what is built on first use, before the clock starts
     _chunk(chunks[0][:WARM_UP])
-    started = time.perf_counter()
     if workers > 1:
         gc.freeze()  # the loaded index is shared with the workers: their collections must not copy its pages
         try:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(workers, _warm_worker, (systems,)) as pool:
+                _until_warm(pool, workers)
+                started = time.perf_counter()
                 done = [pair for part in pool.imap_unordered(_chunk, chunks) for pair in part]
+                seconds = time.perf_counter() - started
         finally:
             gc.unfreeze()
     else:
+        started = time.perf_counter()
         done = [pair for chunk in chunks for pair in _chunk(chunk)]
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
     for i, outcome in done:
         outcomes[i] = outcome
     return outcomes, seconds

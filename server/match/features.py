@@ -36,6 +36,7 @@ _SAME = {**SAME_WORD, "bilat": "bilateral", "1st": "first", "2nd": "second", "3r
          "decreased": "low", "elevated": "high", "increased": "high"}
 _QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remission"}), frozenset({"intractable"})])
                     for w in g}
+_QUALIFIER_SET = frozenset().union(*QUALIFIERS)
 _QUALIFIER_WORDS = re.compile(r"\b(%s)\b(?<!low(?= back))" % "|".join(sorted(
     [w for w in _QUALIFIER_GROUP if not w.startswith("type")] + list(_SAME), key=len, reverse=True)))
 N_KINDS, N_READINGS = 7, 6
@@ -56,39 +57,33 @@ NAMES = (["char", "word", "comb", "char_primary", "word_primary", "exact", "exac
 
 
 class WordWeights:
-    """IDF of words over every indexed term, with the IDF mass of readings and terms
-    memoized (they recur across entries)."""
+    """IDF of words over every indexed term, with the IDF mass of readings (they recur across
+    entries; up to MEMO kept) and of the terms' specific words (MatchIndex.warm fills it)."""
 
     MEMO = 200_000
 
     def __init__(self, idf: dict[str, float], unseen: float) -> None:
         self.idf, self.unseen, self._memo, self._specific = idf, unseen, {}, {}
 
-    def _stats(self, words: frozenset) -> tuple[float, float]:
-        """(sum, max) of the IDF of the words; (0, 0) when there are none."""
+    def _sum(self, words) -> float:
+        get, unseen = self.idf.get, self.unseen
+        return sum([get(w, unseen) for w in words])
+
+    def mass(self, words: frozenset) -> float:
+        """The IDF mass of the words."""
         value = self._memo.get(words)
         if value is None:
             if len(self._memo) > self.MEMO:
                 self._memo.clear()
-                self._specific.clear()
-            get, unseen = self.idf.get, self.unseen
-            weights = [get(w, unseen) for w in words]
-            value = self._memo[words] = (sum(weights), max(weights, default=0.0))
+            value = self._memo[words] = self._sum(words)
         return value
 
-    def support(self, v_words: frozenset, t_words: frozenset, missing: frozenset,
-                extra: frozenset) -> tuple[float, float, float, float]:
-        """How much of the reading's rare-word weight the term covers and vice versa, and the
-        rarest word either has that the other lacks (extra: without GENERIC words)."""
-        get, unseen = self.idf.get, self.unseen
-        v_mass = self._stats(v_words)[0]
-        lost = [get(w, unseen) for w in missing] if missing else [0.0]  # small sets: not memoized
-        common = v_mass - sum(lost)
-        t_mass = self._specific.get(t_words)
-        if t_mass is None:
-            t_mass = self._specific[t_words] = self._stats(t_words - GENERIC)[0]
-        rarest_extra = max([get(w, unseen) for w in extra]) if extra else 0.0
-        return common / max(v_mass, 1e-6), common / max(t_mass, 1e-6), max(lost), rarest_extra
+    def specific_mass(self, words: frozenset) -> float:
+        """The IDF mass of a term's words but the GENERIC ones."""
+        value = self._specific.get(words)
+        if value is None:
+            value = self._specific[words] = self._sum(words - GENERIC)
+        return value
 
 
 def display_words(display: str) -> frozenset[str]:
@@ -244,34 +239,11 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
     x[np.arange(nc), 8 + sub.term_kind[best_term]] = 1
     x[np.arange(nc), 8 + N_KINDS + kind_flat[kind_start[batch.cand_query] + best_reading]] = 1
     o = 8 + N_KINDS + N_READINGS
-    reading_words = [word_set(q.reading) for q in queries]
-    all_words = [frozenset().union(*(word_set(v.text) for v in q.variants)) for q in queries]
     texts = [[v.text for v in q.variants] for q in queries]
-    entry_quals = [frozenset().union(*(qualifiers(t) for t in ts)) for ts in texts]
-    heads = [word_set(q.head) for q in queries]
-    polar = [polarity(q.reading) for q in queries]
-    rows, fits = [], []
-    for n, term, r, concept in zip(batch.cand_query.tolist(), best_term.tolist(), best_reading.tolist(),
-                                   batch.cand_concept.tolist()):
-        term_text, reading_text = sub.terms[term], texts[n][r]
-        t_words, v_words, d_words = sub.term_words[term], word_set(reading_text), sub.display_words[concept]
-        extra, missing = t_words - v_words, v_words - t_words
-        specific = extra - GENERIC
-        rows.append((len(reading_words[n] & t_words) / max(len(reading_words[n]), 1),
-                     (len(v_words) - len(missing)) / max(len(t_words), 1), len(specific), len(extra) - len(specific),
-                     len(d_words & all_words[n]) / max(len(d_words), 1),
-                     fuzz.token_set_ratio(reading_text, term_text) / 100, fuzz.ratio(reading_text, term_text) / 100,
-                     len(missing - GENERIC), sum(1 for g in QUALIFIERS if missing & g and extra & g),
-                     any(w.isdigit() for w in missing) and any(w.isdigit() for w in extra))
-                    + idf.support(v_words, t_words, missing, specific))
-        (t_has, t_lacks), (d_has, d_lacks) = sub.term_polarity[term], sub.display_polarity[concept]
-        has, lacks = polar[n]
-        fits.append(qualifier_fit(entry_quals[n], sub.term_qualifiers[term] | sub.display_qualifiers[concept])
-                    + (len(heads[n] & (t_words | d_words)) / max(len(heads[n]), 1),  # first clause said
-                       len(lacks & (t_has | d_has)) + len(has & (t_lacks | d_lacks)), len(lacks & (t_lacks | d_lacks))))
+    reading_words = [word_set(q.reading) for q in queries]
+    rows, fits = _word_rows(batch, sub, idf, texts, reading_words, best_term, best_reading)
     x[:, o:o + 14] = rows
     o += 14
-    fits = np.array(fits, dtype=np.float32).reshape(nc, 7)
     x[:, o:o + 4] = fits[:, :4]
     o += 4
     says = np.array([any(_UNSPECIFIED.search(t) for t in ts) for ts in texts], dtype=np.float32)[batch.cand_query]
@@ -310,3 +282,51 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
     x[:, o + 11] = _group_max(x[:, 2], group, group.max() + 1)[group]
     x[:, o + 12] = x[:, o + 11] - x[:, 2]
     return x, best_term, best_reading
+
+
+def _word_rows(batch, sub, idf: WordWeights, texts: list[list[str]], reading_words: list[frozenset],
+               best_term: np.ndarray, best_reading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The word-level features of each candidate's best (term, reading) pair: 14 columns of
+    coverage and similarity, and 7 of qualifier fit, first clause and polarity."""
+    queries = batch.queries
+    all_words = [frozenset().union(*(word_set(t) for t in ts)) for ts in texts]
+    entry_quals = [frozenset().union(*(qualifiers(t) for t in ts)) for ts in texts]
+    heads = [word_set(q.head) for q in queries]
+    polar = [polarity(q.reading) for q in queries]
+    reading_sets = [[word_set(t) for t in ts] for ts in texts]
+    reading_mass = [[idf.mass(v) for v in vs] for vs in reading_sets]
+    terms, term_words, display_words_ = sub.terms, sub.term_words, sub.display_words
+    term_quals, display_quals = sub.term_qualifiers, sub.display_qualifiers
+    term_polar, display_polar = sub.term_polarity, sub.display_polarity
+    get, unseen, specific_mass = idf.idf.get, idf.unseen, idf.specific_mass
+    token_set_ratio, ratio = fuzz.token_set_ratio, fuzz.ratio
+    rows, fits = [], []
+    for n, term, r, concept in zip(batch.cand_query.tolist(), best_term.tolist(), best_reading.tolist(),
+                                   batch.cand_concept.tolist()):
+        term_text, reading_text = terms[term], texts[n][r]
+        t_words, v_words, d_words = term_words[term], reading_sets[n][r], display_words_[concept]
+        extra, missing = t_words - v_words, v_words - t_words
+        specific = extra - GENERIC
+        lost = [get(w, unseen) for w in missing] if missing else [0.0]
+        v_mass = reading_mass[n][r]
+        common = v_mass - sum(lost)
+        clash = 0 if missing.isdisjoint(_QUALIFIER_SET) or extra.isdisjoint(_QUALIFIER_SET) else \
+            sum(1 for g in QUALIFIERS if missing & g and extra & g)
+        rows.append((len(reading_words[n] & t_words) / max(len(reading_words[n]), 1),
+                     (len(v_words) - len(missing)) / max(len(t_words), 1), len(specific), len(extra) - len(specific),
+                     len(d_words & all_words[n]) / max(len(d_words), 1),
+                     token_set_ratio(reading_text, term_text) / 100, ratio(reading_text, term_text) / 100,
+                     len(missing - GENERIC), clash, any(map(str.isdigit, missing)) and any(map(str.isdigit, extra)),
+                     common / max(v_mass, 1e-6), common / max(specific_mass(t_words), 1e-6), max(lost),
+                     max([get(w, unseen) for w in specific]) if specific else 0.0))
+        tq, dq = term_quals[term], display_quals[concept]
+        has, lacks = polar[n]
+        head = heads[n]
+        fit = qualifier_fit(entry_quals[n], (tq | dq) if tq and dq else (tq or dq))
+        if has or lacks:
+            (t_has, t_lacks), (d_has, d_lacks) = term_polar[term], display_polar[concept]
+            sides = (len(lacks & (t_has | d_has)) + len(has & (t_lacks | d_lacks)), len(lacks & (t_lacks | d_lacks)))
+        else:
+            sides = (0, 0)
+        fits.append(fit + ((len(head) - len(head - t_words - d_words)) / max(len(head), 1),) + sides)  # first clause said
+    return np.array(rows, dtype=np.float32).reshape(-1, 14), np.array(fits, dtype=np.float32).reshape(-1, 7)

@@ -231,6 +231,15 @@ class MatchIndex:
         self.speller = Speller(counts, known)
         self.map_fingerprint = ""
 
+    def warm(self) -> None:
+        """Build what is otherwise built on first use, the re-ranker's word weights of every term
+        included."""
+        idf = features.word_idf(self.vectorizers)
+        for sub in self.systems.values():
+            sub.warm()
+            for words in sub.term_words:
+                idf.specific_mass(words)
+
     def with_maps(self, overlay: Content, map_fingerprint: str) -> "MatchIndex":
         """This index with the map content appended (a new object; the old one keeps serving)."""
         merged = MatchIndex.__new__(MatchIndex)

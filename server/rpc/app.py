@@ -83,8 +83,7 @@ def warm(engine: Engine) -> None:
     collections would otherwise walk the indexes' objects and stall calls."""
     try:
         engine.translator.index()
-        for sub in engine.matching.matcher().index.systems.values():
-            sub.warm()
+        engine.matching.matcher().index.warm()
     except Exception as exc:  # noqa: BLE001 - the calls that need them will report it
         log.warning("warming up failed: %s", type(exc).__name__)
     gc.collect()
