@@ -15,6 +15,14 @@ def test_later_no_clause_reads_as_without():
     assert detect("PANIC D/O NO AGORAPHOB").text() == "panic d/o without agoraphob"
 
 
+
+def test_without_evidence_of_inside_an_entry_is_what_the_condition_is_without():
+    parsed = detect("Non-pressure chronic ulcer of right heel with muscle involvement without evidence of necrosis")
+    assert not parsed.assertion.negated
+    assert parsed.text().endswith("with muscle involvement without evidence of necrosis")
+    assert detect("Depression, no evidence of psychosis").text() == "depression without evidence of psychosis"
+    assert detect("without evidence of necrosis").assertion.negated  # first: the entry itself is negated
+
 def test_negated_lists_and_missing_resources_keep_no():
     parsed = detect("no SI, no HI")
     assert parsed.assertion.negated and parsed.text() == "si no hi"
@@ -56,6 +64,12 @@ def test_without_stops_at_a_comma_or_a_qualifier_and_a_word_said_both_ways_is_ne
     assert features.polarity("rheumatoid arthritis without rheumatoid factor") == ({"arthritis"}, {"factor"})
     assert features.polarity("maternal care for shirodkar suture with or without cervical incompetence")[1] == set()
 
+
+
+def test_wo_and_not_say_what_is_absent_as_without_does():
+    assert features.polarity("pilonidal cyst wo abscess") == ({"pilonidal", "cyst"}, {"abscess"})
+    assert features.polarity("sleep disorder not due to a substance") == ({"sleep"}, {"due", "substance"})
+    assert features.polarity("migraine without aura not intractable") == ({"migraine", "intractable"}, {"aura"})
 
 def test_first_calibrator_lowers_confidence_on_weak_support():
     rnd = np.random.default_rng(0)

@@ -111,16 +111,17 @@ def qualifier_fit(entry: frozenset, candidate: frozenset) -> tuple[int, int, int
 
 @lru_cache(maxsize=262144)
 def polarity(text: str) -> tuple[frozenset, frozenset]:
-    """(words said present, words said absent): up to SCOPE words after "without", until a
-    "with", "not", a comma or a qualifier ("migraine without aura not intractable": only "aura"
-    is absent). A word said both ways ("fracture without intercondylar fracture") is neither;
-    "with or without" says nothing."""
+    """(words said present, words said absent): up to SCOPE words after "without" ("wo", "not":
+    "not due to a substance"), until a "with", a comma or a qualifier ("migraine without aura not
+    intractable": "aura" is absent, the qualifier present). A word said both ways ("fracture
+    without intercondylar fracture") is neither; "with or without" says nothing."""
     present, absent, left = set(), set(), 0
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
     for i, w in enumerate(ws):
-        if (w == "without" or (w == "o" and i and ws[i - 1] == "w")) and ws[max(i - 2, 0):i] != ["with", "or"]:
+        if (w in ("without", "wo", "not") or (w == "o" and i and ws[i - 1] == "w")) \
+                and ws[max(i - 2, 0):i] != ["with", "or"]:
             left = SCOPE
-        elif w in ("with", "not", ",") or (w == "w" and ws[i + 1:i + 2] != ["o"]):
+        elif w in ("with", ",") or (w == "w" and ws[i + 1:i + 2] != ["o"]):
             left = 0
         elif w in _QUALIFIER_GROUP:  # "without aura, intractable", "without detachment right eye"
             present.add(w)
@@ -323,9 +324,11 @@ def _word_rows(batch, sub, idf: WordWeights, texts: list[list[str]], reading_wor
         has, lacks = polar[n]
         head = heads[n]
         fit = qualifier_fit(entry_quals[n], (tq | dq) if tq and dq else (tq or dq))
-        if has or lacks:
+        if has or lacks:  # what the code has and lacks, by its term and display (said both ways: neither)
             (t_has, t_lacks), (d_has, d_lacks) = term_polar[term], display_polar[concept]
-            sides = (len(lacks & (t_has | d_has)) + len(has & (t_lacks | d_lacks)), len(lacks & (t_lacks | d_lacks)))
+            c_has, c_lacks = t_has | d_has, t_lacks | d_lacks
+            c_has, c_lacks = c_has - c_lacks, c_lacks - c_has
+            sides = (len(lacks & c_has) + len(has & c_lacks), len(lacks & c_lacks))
         else:
             sides = (0, 0)
         fits.append(fit + ((len(head) - len(head - t_words - d_words)) / max(len(head), 1),) + sides)  # first clause said
