@@ -81,3 +81,12 @@ def test_legacy_table_conventions_nos_roman_stages_and_combination_codes(engine)
     texts = ["AKI NOS", "CKD STAGE IV", "Pulmonary embolism NOS", "HTN with CKD"]
     results = engine.match_texts(texts, ["icd10cm"], 3)
     assert [r.results[0].candidates[0].code for r in results] == ["N17.9", "N18.4", "I26.99", "I12.9"]
+
+
+def test_joined_words_read_as_the_index_hyphenates_them_and_without_rules_out_with(engine):
+    speller = engine.matching.matcher().index.speller
+    assert speller.correct("preeclampsia") == ("pre-eclampsia", "spelling")
+    assert speller.correct("eclampsia") is None  # known as it is
+    texts = ["PREECLAMPSIA 3RD TRI", "Diverticulitis of large intestine without perforation", "ETOH ABUSE W/O COMPLIC"]
+    results = engine.match_texts(texts, ["icd10cm"], 5)
+    assert [r.results[0].candidates[0].code for r in results] == ["O14.93", "K57.32", "F10.10"]

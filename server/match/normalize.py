@@ -60,7 +60,8 @@ _TYPE = re.compile(r"\btype (1|2|i|ii)\b")
 _TYPE_NAME = {"1": "type1", "i": "type1", "2": "type2", "ii": "type2"}
 
 
-SAME_WORD = {"both": "bilateral"}  # "both knees" is what the code calls "bilateral"
+# "both knees" is what the code calls "bilateral"; "3rd tri" its "third trimester"
+SAME_WORD = {"both": "bilateral", "1st": "first", "2nd": "second", "3rd": "third"}
 
 
 def words(text: str) -> list[str]:

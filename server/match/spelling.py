@@ -1,6 +1,7 @@
 """Spelling tolerance for words the index has never seen: a truncated word is
 completed ("resid" -> "residual", as legacy tables cut them), a misspelled one
-is replaced by the closest known word (rapidfuzz, "anxeity" -> "anxiety").
+is replaced by the closest known word (rapidfuzz, "anxeity" -> "anxiety"), a joined one
+by the hyphenated word the index has ("preeclampsia" -> "pre-eclampsia").
 
 Before rapidfuzz compares a word with every known word of about its length, the
 letter counts rule out those that cannot reach the cutoff: fuzz.ratio is
@@ -38,6 +39,10 @@ class Speller:
             self.by_length.setdefault(len(w), []).append(w)
         self.counts = counts
         self.known = known
+        self.joined: dict[str, str] = {}  # "preeclampsia" -> "pre-eclampsia", the most frequent hyphenation
+        for w in sorted((w for w in counts if "-" in w), key=lambda w: -counts[w]):
+            if w.replace("-", "").isalpha():
+                self.joined.setdefault(w.replace("-", ""), w)
         self.correct = lru_cache(maxsize=16384)(self._correct)
         self._windows: dict[int, tuple[list[str], np.ndarray, np.ndarray]] = {}
 
@@ -66,6 +71,8 @@ class Speller:
         """(replacement, "completion" or "spelling") for an unknown word, else None."""
         if not self.unknown(word):
             return None
+        if word in self.joined:
+            return self.joined[word], "spelling"
         at = bisect.bisect_left(self.words, word)
         completions = []
         while at < len(self.words) and self.words[at].startswith(word):
