@@ -22,13 +22,12 @@ from dataclasses import dataclass, field
 
 from bench import context_clauses
 from server import systems
-from server.match import abbreviations, content, features
+from server.match import abbreviations, content, features, specific
 from server.match.index import MatchIndex, term_text
 from server.match.normalize import word_set
 
 GIBBERISH = 900
 SIBLINGS = 12000  # entries naming an unspecified code's term plus a sibling's qualifier
-UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})
 CROSS_SDOH = 0.35  # share of other entries also asked for an SDOH category
 CONTEXT = 0.2  # share of entries in full wording given a clause that does not change the code
 DROP = re.compile(r",? ?\b(unspecified|not elsewhere classified|nos|uncomplicated|not otherwise specified)\b|"
@@ -170,26 +169,12 @@ def examples(index: MatchIndex, heldout_path, sdoh: dict, n_icd: int = 36000, se
 def qualifier_pairs(sub) -> list[tuple[int, int, str]]:
     """(unspecified code, sibling, what the sibling says more) for billable ICD-10-CM codes of one
     category where the sibling differs only by qualifiers: (H61.20, H61.21, "right ear")."""
-    by_category: dict[str, list[int]] = {}
-    for c, (code, billable) in enumerate(zip(sub.codes, sub.billable)):
-        if billable:
-            by_category.setdefault(code[:3], []).append(c)
     pairs = []
-    for members in by_category.values():
-        words = {c: sub.display_words[c] for c in members}
-        for u in members:
-            if not words[u] & UNSAID:
-                continue
-            for s in members:
-                more = words[s] - words[u]
-                if s == u or not more or not words[u] - words[s] <= UNSAID or "without" in more:
-                    continue
-                if len(features.qualifiers(" ".join(more))) < len(more - {"unilateral", "primary"}):
-                    continue
-                clauses = [p for p in sub.displays[s].lower().split(", ") if word_set(p) & more]
-                said = clauses[0] if len(clauses) == 1 and len(clauses[0].split()) <= 3 else " ".join(
-                    sorted(more - {"unilateral", "primary"}) or more)
-                pairs.append((u, s, said))
+    for u, s, more in specific.qualifier_pairs(sub.codes, sub.billable, sub.display_words):
+        clauses = [p for p in sub.displays[s].lower().split(", ") if word_set(p) & more]
+        said = clauses[0] if len(clauses) == 1 and len(clauses[0].split()) <= 3 else " ".join(
+            sorted(more - specific.ASSUMED) or more)
+        pairs.append((u, s, said))
     return pairs
 
 

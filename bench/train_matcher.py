@@ -36,7 +36,8 @@ from threadpoolctl import threadpool_limits
 from bench.common import ROOT, ensure_default_db
 from bench.matcher_training import examples, gibberish, sdoh_categories
 from server import systems
-from server.match import calibrate, candidates, content, evaluate, features, index as index_mod, persist, query
+from server.match import (calibrate, candidates, content, evaluate, features, index as index_mod, persist, query,
+                          specific)
 from server.match.matcher import Matcher
 from server.match.rerank import MODEL_FILE, Reranker
 from server.match.service import DEFAULT_TARGETS, DEFAULT_THRESHOLD
@@ -109,7 +110,7 @@ def calibration_points(matcher: Matcher, entries: list[dict]):
         exclude = [evaluate.held_out_terms(sub, e) for e in mine]  # held-out entries: own term out
         batch = candidates.generate(queries, sub, matcher.vectors(queries), exclude)
         x, _, _ = features.batch_features(batch, sub, idf)
-        scores = matcher.reranker.scores(x)
+        scores, support = specific.prefer_specific(matcher.reranker.scores(x), batch, sub)
         for n, e in enumerate(mine):
             rows = np.arange(batch.cand_start[n], batch.cand_start[n + 1])
             rows = rows[np.argsort(-scores[rows], kind="stable")]
@@ -119,7 +120,7 @@ def calibration_points(matcher: Matcher, entries: list[dict]):
                 first_ok.append(False)
                 continue
             second = scores[rows[1:2]] if len(rows) > 1 else np.zeros(1)
-            firsts.append(calibrate.entry_features(scores[rows[:1]], second, x[rows[:1]])[0])
+            firsts.append(calibrate.entry_features(scores[rows[:1]], second, x[support[rows[:1]]])[0])
             first_ok.append(right[0])
             others.extend(scores[rows[1:]].tolist())
             other_ok.extend(right[1:])

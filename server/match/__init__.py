@@ -6,7 +6,9 @@ Pipeline (matcher.Matcher, one batch at a time):
   2. abbreviations (mappings/abbreviations.tsv, every sense kept) and spelling;
   3. candidates over all designations (index, candidates): exact, order-free,
      character n-gram and word TF-IDF;
-  4. features + a learned re-ranker (features, rerank, forest);
+  4. features + a learned re-ranker (features, rerank, forest), and the coder's rules on top
+     (a code that has what the entry is without scores less; a stated sibling outranks its
+     unspecified code: specific);
   5. isotonic calibration and the auto / review / no_match decision.
 The index is built once per content version and kept next to the database
 (content, index); service.MatchService is what the Engine holds."""

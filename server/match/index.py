@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from server.systems import ICD10CM
-from server.match import abbreviations, content as content_mod, features
+from server.match import abbreviations, content as content_mod, features, specific
 from server.match.content import Content
 from server.match.families import Families
 from server.match.features import concept_flags, qualifiers
@@ -169,6 +169,11 @@ class SystemIndex:
         """ICD-10-CM code families (built on first use); None for other systems."""
         return Families.build(self.codes, self.term_concept, self.word) if self.system == ICD10CM else None
 
+    @cached_property
+    def specific_siblings(self) -> dict[int, list[tuple[int, frozenset]]]:
+        """ICD-10-CM: per unspecified code, the siblings that say only qualifiers more (specific.py)."""
+        return specific.siblings(self.codes, self.billable, self.display_words) if self.system == ICD10CM else {}
+
     # The re-ranker's features read these per candidate: built once per index.
     term_words = _PerItem(word_set, "terms")
     term_qualifiers = _PerItem(qualifiers, "terms")
@@ -179,7 +184,7 @@ class SystemIndex:
 
     def warm(self) -> None:
         """Build what is otherwise built on first use."""
-        for name in ("families", "moderate_words", *_PerItem.names(SystemIndex)):
+        for name in ("families", "moderate_words", "specific_siblings", *_PerItem.names(SystemIndex)):
             getattr(self, name)
 
     @cached_property
@@ -215,6 +220,8 @@ class SystemIndex:
         for name in _PerItem.names(SystemIndex):
             if name in self.__dict__:  # already built: extend rather than rebuild on the next call
                 getattr(SystemIndex, name).extend(self, out)
+        if "specific_siblings" in self.__dict__ and len(codes) == len(self.codes):
+            out.specific_siblings = self.specific_siblings
         return out
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from server import systems
-from server.match import candidates, content, features, query as q_mod
+from server.match import candidates, content, features, query as q_mod, specific
 from server.match.index import MatchIndex
 from server.match.rerank import Reranker
 from server.match.result import AUTO, NO_MATCH, REVIEW, MatchResult, SystemMatches, TextCandidate
@@ -55,11 +55,11 @@ class Matcher:
         sub = self.index.systems[system]
         batch = candidates.generate(queries, sub, vectors or self.vectors(queries), exclude)
         x, best_term, best_reading = features.batch_features(batch, sub, features.word_idf(self.index.vectorizers))
-        scores = self.reranker.scores(x)
+        scores, support = specific.prefer_specific(self.reranker.scores(x), batch, sub)
         order = np.lexsort((-scores, batch.cand_query))  # by entry, best first
         first = np.zeros(len(order), dtype=bool)
         first[batch.cand_start[:-1][np.diff(batch.cand_start) > 0]] = True
-        confidences = self.reranker.confidences(scores[order], first, x[order])
+        confidences = self.reranker.confidences(scores[order], first, x[support[order]])
         if len(order):  # never more confident than the entry's best
             confidences = np.minimum(confidences, confidences[batch.cand_start[batch.cand_query]])
         out = []
