@@ -94,10 +94,13 @@ def test_joined_words_read_as_the_index_hyphenates_them_and_without_rules_out_wi
 
 def test_an_entry_that_states_a_siblings_qualifiers_gets_the_sibling(engine):
     sub = engine.matching.matcher().index.systems[ICD10CM]
-    siblings = {sub.codes[s]: need for s, need in sub.specific_siblings[sub.code_index["S72.009A"]]}
+    siblings = {sub.codes[s]: need for s, need, _ in sub.specific_siblings[sub.code_index["S72.009A"]]}
     assert siblings["S72.002A"] == {"left"} and siblings["S72.001A"] == {"right"}
+    severe = {sub.codes[s]: (need, unsaid) for s, need, unsaid in sub.specific_siblings[sub.code_index["F32.9"]]}
+    assert severe["F32.2"] == ({"severe"}, {"psychotic", "feature"})  # "without psychotic features": the default
     texts = ["Left hip fracture", "Varicose veins in both legs", "Earwax impaction, right ear", "Hip fracture",
-             "Varicose veins"]
+             "Varicose veins", "DEPRESSION, MAJOR, SINGLE EP, SEVERE",
+             "Major depression, single episode, severe with psychotic features"]
     results = engine.match_texts(texts, ["icd10cm"], 5)
     assert [r.results[0].candidates[0].code for r in results] == ["S72.002A", "I83.93", "H61.21", "S72.009A",
-                                                                  "I83.90"]
+                                                                  "I83.90", "F32.2", "F32.3"]

@@ -172,7 +172,9 @@ class SystemIndex:
     @cached_property
     def specific_siblings(self) -> dict[int, list[tuple[int, frozenset]]]:
         """ICD-10-CM: per unspecified code, the siblings that say only qualifiers more (specific.py)."""
-        return specific.siblings(self.codes, self.billable, self.display_words) if self.system == ICD10CM else {}
+        if self.system != ICD10CM:
+            return {}
+        return specific.siblings(self.codes, self.billable, self.display_words, [p[1] for p in self.display_polarity])
 
     # The re-ranker's features read these per candidate: built once per index.
     term_words = _PerItem(word_set, "terms")

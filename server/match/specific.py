@@ -11,15 +11,20 @@ from __future__ import annotations
 import numpy as np
 
 from server.match import features
+from server.match.normalize import word_set
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
 ASSUMED = frozenset({"unilateral", "primary"})  # what a coder assumes; entries rarely say it
 AHEAD = 1.001  # the sibling's score over the unspecified code's
 
 
-def qualifier_pairs(codes: list[str], billable, display_words: list[frozenset]) -> list[tuple[int, int, frozenset]]:
+def qualifier_pairs(codes: list[str], billable, display_words: list[frozenset],
+                    absent: list[frozenset] | None = None) -> list[tuple[int, int, frozenset]]:
     """(unspecified code, sibling, the sibling's display words the other lacks) for billable
-    codes of one category where those words are qualifiers (ASSUMED ones aside)."""
+    codes of one category where those words are qualifiers (ASSUMED ones aside). With `absent`
+    (per code, what its display says it is without), a sibling may also say "without X", the
+    default a coder takes when the entry is silent on X (F32.9 -> F32.2 "severe without
+    psychotic features")."""
     by_category: dict[str, list[int]] = {}
     for c, (code, is_billable) in enumerate(zip(codes, billable)):
         if is_billable:
@@ -31,20 +36,25 @@ def qualifier_pairs(codes: list[str], billable, display_words: list[frozenset]) 
                 continue
             for s in members:
                 more = display_words[s] - display_words[u]
-                if s == u or not more or not display_words[u] - display_words[s] <= UNSAID or "without" in more:
+                if s == u or not more or not display_words[u] - display_words[s] <= UNSAID:
                     continue
-                if len(features.qualifiers(" ".join(more))) >= len(more - ASSUMED):
+                said = more - absent[s] - {"without"} if absent is not None else more
+                if "without" in said or not said:
+                    continue
+                if len(features.qualifiers(" ".join(said))) >= len(said - ASSUMED):
                     pairs.append((u, s, more))
     return pairs
 
 
-def siblings(codes: list[str], billable, display_words: list[frozenset]) -> dict[int, list[tuple[int, frozenset]]]:
-    """Per unspecified code: (sibling, the qualifiers an entry must state to name it)."""
-    out: dict[int, list[tuple[int, frozenset]]] = {}
-    for u, s, more in qualifier_pairs(codes, billable, display_words):
-        need = features.qualifiers(" ".join(more)) - ASSUMED
+def siblings(codes: list[str], billable, display_words: list[frozenset],
+             absent: list[frozenset]) -> dict[int, list[tuple[int, frozenset, frozenset]]]:
+    """Per unspecified code: (sibling, the qualifiers an entry must state to name it, the words
+    it must not mention)."""
+    out: dict[int, list[tuple[int, frozenset, frozenset]]] = {}
+    for u, s, more in qualifier_pairs(codes, billable, display_words, absent):
+        need = features.qualifiers(" ".join(more - absent[s])) - ASSUMED - {"without"}
         if need:
-            out.setdefault(u, []).append((s, need))
+            out.setdefault(u, []).append((s, need, more & absent[s]))
     return out
 
 
@@ -66,9 +76,11 @@ def prefer_specific(scores: np.ndarray, batch, sub) -> tuple[np.ndarray, np.ndar
         stated = frozenset().union(*(features.qualifiers(v.text) for v in query.variants))
         if not stated:
             continue
+        said = frozenset().union(*(word_set(v.text) for v in query.variants))
         row = {c: i for i, c in enumerate(concepts[lo:hi], lo)}
         for i, options in hits:
-            named = [(len(need), out[row[s]], row[s]) for s, need in options if s in row and need <= stated]
+            named = [(len(need), out[row[s]], row[s]) for s, need, unsaid in options
+                     if s in row and need <= stated and unsaid.isdisjoint(said)]
             if named:
                 j = max(named)[2]
                 if out[j] < out[i]:
