@@ -106,7 +106,7 @@ def _scan(toks: list[str]) -> tuple[list[tuple[str, str, int, int]], set[int]]:
         flag = PRE.get(tuple(toks[i:i + n])) if n and (i == 0 or n > 1 or toks[i] in ANYWHERE) else None
         if flag == NEGATED and i + n < len(toks) and toks[i + n] in RESOURCES and n == 1:
             flag = None  # "no transportation": the lack is the finding
-        if flag == NEGATED and i > 0 and toks[i] in WITHOUT | {"without"}:
+        if flag == NEGATED and i > 0 and (toks[i] in WITHOUT or toks[i] == "without"):
             flag = None  # "ulcer ... without evidence of necrosis": what the condition is without
         if flag is None and toks[i] in RELATIVES:
             window = toks[i + 1:i + 4]

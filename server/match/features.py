@@ -31,9 +31,8 @@ QUALIFIERS = [frozenset(g.split()) for g in (
     "abuse dependence", "upper lower", "primary secondary", "type1 type2", "first second third", "low high")]
 # Words a coder codes by (side, severity, course, with/without, trimester...): the entry's ones
 # absent from a candidate, the candidate's ones the entry does not say, and clashes.
-_SAME = {**SAME_WORD, "bilat": "bilateral", "1st": "first", "2nd": "second", "3rd": "third",
-         "type 1": "type1", "type i": "type1", "type 2": "type2", "type ii": "type2",
-         "decreased": "low", "elevated": "high", "increased": "high"}
+_SAME = {**SAME_WORD, "bilat": "bilateral", "type 1": "type1", "type i": "type1", "type 2": "type2",
+         "type ii": "type2", "decreased": "low", "elevated": "high", "increased": "high"}
 _QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remission"}), frozenset({"intractable"})])
                     for w in g}
 _QUALIFIER_SET = frozenset().union(*QUALIFIERS)
@@ -331,5 +330,6 @@ def _word_rows(batch, sub, idf: WordWeights, texts: list[list[str]], reading_wor
             sides = (len(lacks & c_has) + len(has & c_lacks), len(lacks & c_lacks))
         else:
             sides = (0, 0)
-        fits.append(fit + ((len(head) - len(head - t_words - d_words)) / max(len(head), 1),) + sides)  # first clause said
+        said = (len(head) - len(head - t_words - d_words)) / max(len(head), 1)  # of the first clause
+        fits.append(fit + (said,) + sides)
     return np.array(rows, dtype=np.float32).reshape(-1, 14), np.array(fits, dtype=np.float32).reshape(-1, 7)

@@ -170,8 +170,9 @@ class SystemIndex:
         return Families.build(self.codes, self.term_concept, self.word) if self.system == ICD10CM else None
 
     @cached_property
-    def specific_siblings(self) -> dict[int, list[tuple[int, frozenset]]]:
-        """ICD-10-CM: per unspecified code, the siblings that say only qualifiers more (specific.py)."""
+    def specific_siblings(self) -> dict[int, list[tuple[int, frozenset, frozenset]]]:
+        """ICD-10-CM: per unspecified code, the siblings that say only qualifiers (or a default
+        "without X") more, see specific.siblings."""
         if self.system != ICD10CM:
             return {}
         return specific.siblings(self.codes, self.billable, self.display_words, [p[1] for p in self.display_polarity])
