@@ -104,3 +104,19 @@ def test_an_entry_that_states_a_siblings_qualifiers_gets_the_sibling(engine):
     results = engine.match_texts(texts, ["icd10cm"], 5)
     assert [r.results[0].candidates[0].code for r in results] == ["S72.002A", "I83.93", "H61.21", "S72.009A",
                                                                   "I83.90", "F32.2", "F32.3"]
+
+
+def test_a_code_that_has_what_the_entry_is_silent_on_gives_way_to_its_default_sibling(engine):
+    sub = engine.matching.matcher().index.systems[ICD10CM]
+    defaults = {(sub.codes[a], sub.codes[b]): x for a, options in sub.default_siblings.items() for b, x in options}
+    assert defaults[("K21.01", "K21.00")] == {"bleeding"}
+    assert defaults[("S01.02XA", "S01.01XA")] == {"foreign", "body"}
+    assert defaults[("F13.11", "F13.10")] == {"remission"}  # "uncomplicated" in place of "in remission"
+    assert defaults[("G43.019", "G43.009")] == {"intractable"}
+    assert ("F10.239", "F10.230") not in defaults  # "unspecified" -> "uncomplicated": the index keeps F10.239
+    assert ("G43.011", "G43.101") not in defaults  # "with aura" is not a default of "without aura"
+    texts = ["GERD W/ESOPHAGITIS", "Scalp laceration", "MIGRAINE WO AURA NOT INTRACT", "GERD with esophagitis and bleeding",
+             "Scalp laceration with foreign body", "ETOH DEPEND W/WD"]
+    results = engine.match_texts(texts, ["icd10cm"], 5)
+    assert [r.results[0].candidates[0].code for r in results] == ["K21.00", "S01.01XA", "G43.009", "K21.01",
+                                                                  "S01.02XA", "F10.239"]

@@ -36,6 +36,7 @@ _SAME = {**SAME_WORD, "bilat": "bilateral", "type 1": "type1", "type i": "type1"
 _QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remission"}), frozenset({"intractable"})])
                     for w in g}
 _QUALIFIER_SET = frozenset().union(*QUALIFIERS)
+ALL_QUALIFIERS = frozenset(_QUALIFIER_GROUP)
 _QUALIFIER_WORDS = re.compile(r"\b(%s)\b(?<!low(?= back))" % "|".join(sorted(
     [w for w in _QUALIFIER_GROUP if not w.startswith("type")] + list(_SAME), key=len, reverse=True)))
 N_KINDS, N_READINGS = 7, 6

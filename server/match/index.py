@@ -177,6 +177,14 @@ class SystemIndex:
             return {}
         return specific.siblings(self.codes, self.billable, self.display_words, [p[1] for p in self.display_polarity])
 
+    @cached_property
+    def default_siblings(self) -> dict[int, list[tuple[int, frozenset]]]:
+        """ICD-10-CM: per code, the siblings a coder takes when the entry is silent on what it has
+        more, see specific.defaults."""
+        if self.system != ICD10CM:
+            return {}
+        return specific.defaults(self.codes, self.billable, self.display_words, self.displays)
+
     # The re-ranker's features read these per candidate: built once per index.
     term_words = _PerItem(word_set, "terms")
     term_qualifiers = _PerItem(qualifiers, "terms")
@@ -187,7 +195,8 @@ class SystemIndex:
 
     def warm(self) -> None:
         """Build what is otherwise built on first use."""
-        for name in ("families", "moderate_words", "specific_siblings", *_PerItem.names(SystemIndex)):
+        for name in ("families", "moderate_words", "specific_siblings", "default_siblings",
+                     *_PerItem.names(SystemIndex)):
             getattr(self, name)
 
     @cached_property
@@ -223,8 +232,10 @@ class SystemIndex:
         for name in _PerItem.names(SystemIndex):
             if name in self.__dict__:  # already built: extend rather than rebuild on the next call
                 getattr(SystemIndex, name).extend(self, out)
-        if "specific_siblings" in self.__dict__ and len(codes) == len(self.codes):
-            out.specific_siblings = self.specific_siblings
+        if len(codes) == len(self.codes):
+            for name in ("specific_siblings", "default_siblings"):
+                if name in self.__dict__:
+                    setattr(out, name, getattr(self, name))
         return out
 
 

@@ -2,20 +2,30 @@
 ICD-10-CM codes of one category pair up when a sibling says only qualifiers more
 than an unspecified code (H61.20 "Impacted cerumen, unspecified ear" and H61.21
 "..., right ear"). When an entry states all of a sibling's extra qualifiers and
-the unspecified code outranks the sibling among its candidates, the sibling
-takes the rank just above it: "Left hip fracture" reaches S72.002A even though
-the alias "hip fracture" belongs to S72.009A."""
+the unspecified code outranks the sibling among its candidates, the two change
+places: "Left hip fracture" reaches S72.002A even though
+the alias "hip fracture" belongs to S72.009A.
+
+And the coder's default: a code that says "with X" (or "in remission", "with
+unspecified complications") is never taken over the sibling that says "without X"
+("uncomplicated", "not intractable") when the entry is silent on X: "Scalp
+laceration" is S01.01XA "without foreign body", not S01.02XA."""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 
 from server.match import features
-from server.match.normalize import word_set
+from server.match.normalize import STOPWORDS, normalize, word_set, words
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
 ASSUMED = frozenset({"unilateral", "primary"})  # what a coder assumes; entries rarely say it
-AHEAD = 1.001  # the sibling's score over the unspecified code's
+DEFAULT_WORDS = frozenset({"without", "uncomplicated", "not"})  # all a default sibling may say more
+_COVERAGE = features.NAMES.index("idf_q_cov")
+SCOPE = 2  # words a "without" reaches in a code's display (features.SCOPE)
+STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
 
 
 def qualifier_pairs(codes: list[str], billable, display_words: list[frozenset],
@@ -58,17 +68,77 @@ def siblings(codes: list[str], billable, display_words: list[frozenset],
     return out
 
 
-def prefer_specific(scores: np.ndarray, batch, sub) -> tuple[np.ndarray, np.ndarray]:
-    """(scores with each stated sibling just above its unspecified code - the most specific
-    sibling when several are stated -, per candidate the row whose support the calibrator reads:
-    a promoted sibling is supported as well as the unspecified code's best term supports it)."""
+@lru_cache(maxsize=65536)
+def denied(text: str) -> frozenset:
+    """Words a text says are absent: up to SCOPE after "without", "w/o", "not" or "non", until a
+    "with", a comma or a qualifier that is not the first ("not intractable", "without lower urinary
+    tract symptoms", "without detachment, right eye")."""
+    out, left = set(), 0
+    ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
+    for i, w in enumerate(ws):
+        if w in ("without", "wo", "not", "non") or (w == "o" and i and ws[i - 1] == "w"):
+            left = SCOPE
+        elif w in ("with", ",") or (w == "w" and ws[i + 1:i + 2] != ["o"]):
+            left = 0
+        elif left and len(w) > 1 and w not in STOPWORDS:
+            out.add(w)
+            left = 0 if w in features.ALL_QUALIFIERS and left < SCOPE else left - 1
+    return frozenset(out)
+
+
+def defaults(codes: list[str], billable, display_words: list[frozenset],
+             displays: list[str]) -> dict[int, list[tuple[int, frozenset]]]:
+    """Per billable code: (its default sibling, the words X an entry must not mention for the
+    sibling to be taken): the sibling says only "without X", "not X" or "uncomplicated" more
+    (K21.01 "... with bleeding" -> K21.00 "... without bleeding", F13.11 "... in remission"
+    -> F13.10 "..., uncomplicated")."""
+    by_category: dict[str, list[int]] = {}
+    for c, (code, is_billable) in enumerate(zip(codes, billable)):
+        if is_billable:
+            by_category.setdefault(code[:3], []).append(c)
+    out: dict[int, list[tuple[int, frozenset]]] = {}
+    no = {c: denied(displays[c]) for members in by_category.values() for c in members}
+    other = {c: displays[c].lower().startswith("other ") for c in no}  # "Other ulcerative colitis": a kind
+    for members in by_category.values():
+        for b in members:
+            if not display_words[b] & DEFAULT_WORDS:
+                continue
+            for a in members:
+                more, lost = display_words[b] - display_words[a], display_words[a] - display_words[b] - UNSAID
+                if a == b or not more or not more <= DEFAULT_WORDS or not no[a] <= no[b] \
+                        or other[b] > other[a]:
+                    continue
+                x = no[b] - no[a]
+                if "uncomplicated" in more:  # in place of what a has ("in remission", "with withdrawal")
+                    x |= lost
+                elif lost or not x <= display_words[a]:
+                    continue
+                if x:  # "unspecified" -> "uncomplicated" is not one: the index takes F10.239 "with withdrawal"
+                    out.setdefault(a, []).append((b, frozenset(x)))
+    return out
+
+
+def _mentions(entry: frozenset, x: frozenset) -> bool:
+    return any(w[:STEM] == e[:STEM] for w in x for e in entry if len(e) >= STEM) or bool(entry & x)
+
+
+def _within(entry: frozenset, display: frozenset) -> bool:
+    """Every word of the entry begins a display word ("sed/hyp" in "sedative, hypnotic")."""
+    return all(any(d.startswith(e[:STEM]) for d in display) for e in entry if len(e) > 1)
+
+
+def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(scores with each stated sibling in its unspecified code's place - the most specific
+    sibling when several are stated - and each default sibling in the place of the code that has
+    what the entry is silent on, per candidate the row whose support the calibrator reads: a
+    promoted code is supported as well as the displaced code's best term supports it)."""
     support = np.arange(len(scores))
     pairs = sub.specific_siblings
-    if not pairs or not len(scores):
+    if not (pairs or sub.default_siblings) or not len(scores):
         return scores, support
     out = scores.copy()
     concepts = batch.cand_concept.tolist()
-    for n, query in enumerate(batch.queries):
+    for n, query in enumerate(batch.queries if pairs else ()):
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
         hits = [(i, pairs[c]) for i, c in enumerate(concepts[lo:hi], lo) if c in pairs]
         if not hits:
@@ -84,5 +154,35 @@ def prefer_specific(scores: np.ndarray, batch, sub) -> tuple[np.ndarray, np.ndar
             if named:
                 j = max(named)[2]
                 if out[j] < out[i]:
-                    out[j], support[j] = out[i] * AHEAD, support[i]
-    return out, support
+                    _swap(out, support, i, j)
+    return _prefer_default(out, support, batch, sub, x[:, _COVERAGE])
+
+
+def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray):
+    """A default sibling (see defaults) takes the place of the code that outranks it when the entry
+    does not mention what that code has, and either says nothing the sibling's display does not or
+    that code's best term covers no more of it ("sober, in recovery": an alias of F10.21 "..., in
+    remission")."""
+    pairs = sub.default_siblings
+    concepts = batch.cand_concept.tolist()
+    for n, query in enumerate(batch.queries):
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        hits = [(i, pairs[c]) for i, c in enumerate(concepts[lo:hi], lo) if c in pairs]
+        if not hits:
+            continue
+        readings = [word_set(v.text) for v in query.variants]
+        said = frozenset().union(*(w - denied(v.text) for w, v in zip(readings, query.variants)))
+        row = {c: i for i, c in enumerate(concepts[lo:hi], lo)}
+        for i, options in sorted(hits, key=lambda h: -scores[h[0]]):  # a chain ends at the last default
+            taken = [(scores[row[b]], row[b]) for b, x in options if b in row and scores[row[b]] < scores[i]
+                     and not _mentions(said, x) and (coverage[row[b]] >= coverage[i] - 1e-6
+                                                     or any(_within(w, sub.display_words[b]) for w in readings))]
+            if taken:
+                _swap(scores, support, i, max(taken)[1])
+    return scores, support
+
+
+def _swap(scores: np.ndarray, support: np.ndarray, i: int, j: int) -> None:
+    """j takes i's score and support (its margin over the rest too), i takes j's score."""
+    scores[i], scores[j] = scores[j], scores[i]
+    support[j] = support[i]
