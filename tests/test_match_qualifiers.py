@@ -120,3 +120,11 @@ def test_a_code_that_has_what_the_entry_is_silent_on_gives_way_to_its_default_si
     results = engine.match_texts(texts, ["icd10cm"], 5)
     assert [r.results[0].candidates[0].code for r in results] == ["K21.00", "S01.01XA", "G43.009", "K21.01",
                                                                   "S01.02XA", "F10.239"]
+
+
+def test_an_entry_that_states_a_trimester_is_coded_in_the_pregnancy_chapter(engine):
+    results = engine.match_texts(["GEST HTN 3RD TRI", "Tobacco use during pregnancy, second trimester", "HTN"],
+                                 ["icd10cm"], 5)
+    first = [r.results[0].candidates[0] for r in results]
+    assert first[0].code.startswith("O") and first[2].code == "I10"
+    assert results[1].results[0].decision != "auto"  # "tobacco use" alone is not what was said

@@ -9,7 +9,8 @@ the alias "hip fracture" belongs to S72.009A.
 And the coder's default: a code that says "with X" (or "in remission", "with
 unspecified complications") is never taken over the sibling that says "without X"
 ("uncomplicated", "not intractable") when the entry is silent on X: "Scalp
-laceration" is S01.01XA "without foreign body", not S01.02XA."""
+laceration" is S01.01XA "without foreign body", not S01.02XA. And an entry that
+states a trimester is coded in the pregnancy chapter."""
 
 from __future__ import annotations
 
@@ -19,12 +20,15 @@ import numpy as np
 
 from server.match import features
 from server.match.normalize import STOPWORDS, normalize, word_set, words
+from server.systems import ICD10CM
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
 ASSUMED = frozenset({"unilateral", "primary"})  # what a coder assumes; entries rarely say it
 DEFAULT_WORDS = frozenset({"without", "uncomplicated", "not"})  # all a default sibling may say more
 _COVERAGE = features.NAMES.index("idf_q_cov")
 SCOPE = 2  # words a "without" reaches in a code's display (features.SCOPE)
+PREGNANCY_CHAPTER = ("O", "Z3")
+OUTSIDE_CHAPTER = 0.25  # rerank.CLASH_PENALTY
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
 
 
@@ -155,7 +159,19 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray) -> tuple[np.n
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    return _prefer_default(out, support, batch, sub, x[:, _COVERAGE])
+    return _prefer_default(_pregnancy_chapter(out, batch, sub), support, batch, sub, x[:, _COVERAGE])
+
+
+def _pregnancy_chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An entry that states a trimester is coded in the pregnancy chapter (O, Z3-): any other code
+    scores a quarter ("GEST HTN 3RD TRI" is not I10)."""
+    if sub.system != ICD10CM:
+        return scores
+    stated = np.array([any("trimester" in word_set(v.text) for v in q.variants) for q in batch.queries])
+    if not stated.any():
+        return scores
+    outside = np.array([not sub.codes[c].startswith(PREGNANCY_CHAPTER) for c in batch.cand_concept.tolist()])
+    return np.where(stated[batch.cand_query] & outside, scores * OUTSIDE_CHAPTER, scores)
 
 
 def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray):
