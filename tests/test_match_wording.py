@@ -89,3 +89,20 @@ def test_first_calibrator_lowers_confidence_on_weak_support():
     strong_p, weak_p = model.predict(calibrate.entry_features(probe, np.zeros(2), xs))
     assert strong_p > 0.8 and weak_p < 0.5
     assert calibrate.ece(model.predict(z), right) < 0.05
+
+
+def test_split_calibrator_keeps_categories_and_codes_apart():
+    rnd = np.random.default_rng(1)
+    n = 4000
+    score = rnd.uniform(0.05, 0.99, n)
+    x = np.zeros((n, len(features.NAMES)), dtype=np.float32)
+    category = rnd.random(n) < 0.5
+    x[:, features.NAMES.index("sdoh")] = category
+    right = rnd.random(n) < np.where(category, np.minimum(1.0, 1.4 * score), 0.5 * score)
+    z = calibrate.entry_features(score, np.zeros(n), x)
+    model = calibrate.fit_split(z, right)
+    probe = np.zeros((2, len(features.NAMES)), dtype=np.float32)
+    probe[0, features.NAMES.index("sdoh")] = 1
+    as_category, as_code = model.predict(calibrate.entry_features(np.full(2, 0.6), np.zeros(2), probe))
+    assert as_category > 0.75 and as_code < 0.4  # the same score means what it means in its own system
+    assert calibrate.ece(model.predict(z), right) < 0.05

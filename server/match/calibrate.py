@@ -8,7 +8,8 @@ not, share of the entry's rare-word weight it covers, the rarest word one has
 and the other lacks, unknown words...). A logistic model over these is fitted
 first, then isotonic regression on its output, so that a high score reached on
 weak support - unseen wording, a near miss on one rare word - is not read as
-sure. Other candidates: isotonic regression on the score alone."""
+sure. Gravity SDOH categories and codes get a model each (SplitCalibrator). Other
+candidates: isotonic regression on the score alone."""
 
 from __future__ import annotations
 
@@ -83,6 +84,37 @@ def fit_first(z: np.ndarray, correct, weight=None) -> FirstCalibrator:
     out = FirstCalibrator(mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]), None)
     out.isotonic = fit(out.linear(z), y, weight)
     return out
+
+
+_SDOH = 2 + SUPPORT.index("sdoh")  # column of entry_features: a Gravity SDOH category
+
+
+@dataclass
+class SplitCalibrator:
+    """One FirstCalibrator for Gravity SDOH categories, one for codes. Asked for a category, most
+    clinical entries have none right; fitted together, those made real SDOH answers look unsure."""
+
+    sdoh: FirstCalibrator
+    codes: FirstCalibrator
+
+    @property
+    def coef(self) -> np.ndarray:
+        return np.concatenate([self.sdoh.coef, self.codes.coef])
+
+    def predict(self, z: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(z))
+        category = z[:, _SDOH] > 0.5 if len(z) else np.zeros(0, dtype=bool)
+        for mask, model in ((category, self.sdoh), (~category, self.codes)):
+            if mask.any():
+                out[mask] = model.predict(z[mask])
+        return out
+
+
+def fit_split(z: np.ndarray, correct, weight=None) -> SplitCalibrator:
+    y = np.asarray(correct, dtype=np.float64)
+    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=np.float64)
+    category = z[:, _SDOH] > 0.5
+    return SplitCalibrator(*(fit_first(z[m], y[m], w[m]) for m in (category, ~category)))
 
 
 def ece(confidences, correct, bins: int = BINS) -> float:

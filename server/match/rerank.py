@@ -24,7 +24,7 @@ CLASH_PENALTY = 0.25  # a code that has what the entry says it is without ("w/o 
 @dataclass
 class Reranker:
     model: object  # HistGradientBoostingClassifier
-    top: object  # calibrate.FirstCalibrator: entry_features of an entry's first candidate -> P(right)
+    top: object  # calibrate.SplitCalibrator: entry_features of an entry's first candidate -> P(right)
     rest: object  # isotonic: score of any other candidate -> P(right)
     feature_names: list[str]
     version: str
