@@ -73,36 +73,32 @@ def test_wo_and_not_say_what_is_absent_as_without_does():
     assert features.polarity("sleep disorder not due to a substance") == ({"sleep"}, {"due", "substance"})
     assert features.polarity("migraine without aura not intractable") == ({"migraine", "intractable"}, {"aura"})
 
-def test_first_calibrator_lowers_confidence_on_weak_support():
-    rnd = np.random.default_rng(0)
-    n = 2000
+def _entries_and_probe(seed: int, n: int, column: str, worth):
+    """Synthetic first candidates: half flagged in `column`, right with probability worth(flag, score);
+    and two probes at score 0.95 / 0.6, the first flagged."""
+    rnd = np.random.default_rng(seed)
     score = rnd.uniform(0.05, 0.99, n)
     x = np.zeros((n, len(features.NAMES)), dtype=np.float32)
-    weak = rnd.random(n) < 0.5
-    x[:, features.NAMES.index("exact")] = ~weak
-    right = rnd.random(n) < np.where(weak, 0.3 * score, score)  # the same score is worth less when weak
-    z = calibrate.entry_features(score, np.zeros(n), x)
-    model = calibrate.fit_first(z, right)
-    probe = np.full(2, 0.95)
-    xs = np.zeros((2, len(features.NAMES)), dtype=np.float32)
-    xs[0, features.NAMES.index("exact")] = 1
-    strong_p, weak_p = model.predict(calibrate.entry_features(probe, np.zeros(2), xs))
-    assert strong_p > 0.8 and weak_p < 0.5
+    flag = rnd.random(n) < 0.5
+    x[:, features.NAMES.index(column)] = flag
+    right = rnd.random(n) < worth(flag, score)
+    probe = np.zeros((2, len(features.NAMES)), dtype=np.float32)
+    probe[0, features.NAMES.index(column)] = 1
+    return calibrate.entry_features(score, np.zeros(n), x), right, probe
+
+
+def test_first_calibrator_lowers_confidence_on_weak_support():
+    z, right, probe = _entries_and_probe(0, 4000, "exact", lambda exact, score: np.where(exact, score, 0.3 * score))
+    model = calibrate.fit_first(z, right)  # the same score is worth less when weak
+    strong_p, weak_p = model.predict(calibrate.entry_features(np.full(2, 0.95), np.zeros(2), probe))
+    assert strong_p > 0.8 and weak_p < strong_p - 0.3
     assert calibrate.ece(model.predict(z), right) < 0.05
 
 
 def test_split_calibrator_keeps_categories_and_codes_apart():
-    rnd = np.random.default_rng(1)
-    n = 4000
-    score = rnd.uniform(0.05, 0.99, n)
-    x = np.zeros((n, len(features.NAMES)), dtype=np.float32)
-    category = rnd.random(n) < 0.5
-    x[:, features.NAMES.index("sdoh")] = category
-    right = rnd.random(n) < np.where(category, np.minimum(1.0, 1.4 * score), 0.5 * score)
-    z = calibrate.entry_features(score, np.zeros(n), x)
+    z, right, probe = _entries_and_probe(1, 4000, "sdoh", lambda category, score: np.where(
+        category, np.minimum(1.0, 1.4 * score), 0.5 * score))
     model = calibrate.fit_split(z, right)
-    probe = np.zeros((2, len(features.NAMES)), dtype=np.float32)
-    probe[0, features.NAMES.index("sdoh")] = 1
     as_category, as_code = model.predict(calibrate.entry_features(np.full(2, 0.6), np.zeros(2), probe))
     assert as_category > 0.75 and as_code < 0.4  # the same score means what it means in its own system
     assert calibrate.ece(model.predict(z), right) < 0.05
