@@ -3,8 +3,8 @@ ICD-10-CM codes of one category pair up when a sibling says only qualifiers more
 than an unspecified code (H61.20 "Impacted cerumen, unspecified ear" and H61.21
 "..., right ear"). When an entry states all of a sibling's extra qualifiers and
 the unspecified code outranks the sibling among its candidates, the two change
-places: "Left hip fracture" reaches S72.002A even though
-the alias "hip fracture" belongs to S72.009A.
+places: "Left hip fracture" reaches S72.002A even though the alias "hip fracture"
+belongs to S72.009A.
 
 And the coder's default: a code that says "with X" (or "in remission", "with
 unspecified complications") is never taken over the sibling that says "without X"
@@ -26,7 +26,6 @@ UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unsp
 ASSUMED = frozenset({"unilateral", "primary"})  # what a coder assumes; entries rarely say it
 DEFAULT_WORDS = frozenset({"without", "uncomplicated", "not"})  # all a default sibling may say more
 _COVERAGE = features.NAMES.index("idf_q_cov")
-SCOPE = 2  # words a "without" reaches in a code's display (features.SCOPE)
 PREGNANCY_CHAPTER = ("O", "Z3")
 OUTSIDE_CHAPTER = 0.25  # rerank.CLASH_PENALTY
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
@@ -74,19 +73,19 @@ def siblings(codes: list[str], billable, display_words: list[frozenset],
 
 @lru_cache(maxsize=65536)
 def denied(text: str) -> frozenset:
-    """Words a text says are absent: up to SCOPE after "without", "w/o", "not" or "non", until a
+    """Words a text says are absent: up to features.SCOPE after "without", "w/o", "not" or "non", until a
     "with", a comma or a qualifier that is not the first ("not intractable", "without lower urinary
     tract symptoms", "without detachment, right eye")."""
     out, left = set(), 0
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
     for i, w in enumerate(ws):
         if w in ("without", "wo", "not", "non") or (w == "o" and i and ws[i - 1] == "w"):
-            left = SCOPE
+            left = features.SCOPE
         elif w in ("with", ",") or (w == "w" and ws[i + 1:i + 2] != ["o"]):
             left = 0
         elif left and len(w) > 1 and w not in STOPWORDS:
             out.add(w)
-            left = 0 if w in features.ALL_QUALIFIERS and left < SCOPE else left - 1
+            left = 0 if w in features.ALL_QUALIFIERS and left < features.SCOPE else left - 1
     return frozenset(out)
 
 
