@@ -8,7 +8,8 @@ Pipeline (matcher.Matcher, one batch at a time):
      character n-gram and word TF-IDF;
   4. features + a learned re-ranker (features, rerank, forest), and the coder's rules on top
      (a code that has what the entry is without scores less; a stated sibling outranks its
-     unspecified code: specific);
+     unspecified code, a default sibling the code that has what the entry is silent on, and an
+     entry stating a trimester stays in the pregnancy chapter: specific);
   5. isotonic calibration and the auto / review / no_match decision.
 The index is built once per content version and kept next to the database
 (content, index); service.MatchService is what the Engine holds."""

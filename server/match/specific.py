@@ -20,6 +20,7 @@ import numpy as np
 
 from server.match import features
 from server.match.normalize import STOPWORDS, normalize, word_set, words
+from server.match.rerank import CLASH_PENALTY
 from server.systems import ICD10CM
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
@@ -27,8 +28,17 @@ ASSUMED = frozenset({"unilateral", "primary"})  # what a coder assumes; entries 
 DEFAULT_WORDS = frozenset({"without", "uncomplicated", "not"})  # all a default sibling may say more
 _COVERAGE = features.NAMES.index("idf_q_cov")
 PREGNANCY_CHAPTER = ("O", "Z3")
-OUTSIDE_CHAPTER = 0.25  # rerank.CLASH_PENALTY
+OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
+
+
+def _categories(codes: list[str], billable) -> list[list[int]]:
+    """Billable codes by ICD-10-CM category (first three characters)."""
+    by_category: dict[str, list[int]] = {}
+    for c, (code, is_billable) in enumerate(zip(codes, billable)):
+        if is_billable:
+            by_category.setdefault(code[:3], []).append(c)
+    return list(by_category.values())
 
 
 def qualifier_pairs(codes: list[str], billable, display_words: list[frozenset],
@@ -38,12 +48,8 @@ def qualifier_pairs(codes: list[str], billable, display_words: list[frozenset],
     (per code, what its display says it is without), a sibling may also say "without X", the
     default a coder takes when the entry is silent on X (F32.9 -> F32.2 "severe without
     psychotic features")."""
-    by_category: dict[str, list[int]] = {}
-    for c, (code, is_billable) in enumerate(zip(codes, billable)):
-        if is_billable:
-            by_category.setdefault(code[:3], []).append(c)
     pairs = []
-    for members in by_category.values():
+    for members in _categories(codes, billable):
         for u in members:
             if not display_words[u] & UNSAID:
                 continue
@@ -71,11 +77,11 @@ def siblings(codes: list[str], billable, display_words: list[frozenset],
     return out
 
 
-@lru_cache(maxsize=65536)
-def denied(text: str) -> frozenset:
+def _denied(text: str) -> frozenset:
     """Words a text says are absent: up to features.SCOPE after "without", "w/o", "not" or "non", until a
     "with", a comma or a qualifier that is not the first ("not intractable", "without lower urinary
-    tract symptoms", "without detachment, right eye")."""
+    tract symptoms", "without detachment, right eye"). Unlike features.polarity, generic words count
+    ("without complications") and so does a qualifier after "not"."""
     out, left = set(), 0
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
     for i, w in enumerate(ws):
@@ -89,20 +95,21 @@ def denied(text: str) -> frozenset:
     return frozenset(out)
 
 
+denied = lru_cache(maxsize=65536)(_denied)  # entries' readings recur
+
+
 def defaults(codes: list[str], billable, display_words: list[frozenset],
              displays: list[str]) -> dict[int, list[tuple[int, frozenset]]]:
     """Per billable code: (its default sibling, the words X an entry must not mention for the
     sibling to be taken): the sibling says only "without X", "not X" or "uncomplicated" more
     (K21.01 "... with bleeding" -> K21.00 "... without bleeding", F13.11 "... in remission"
     -> F13.10 "..., uncomplicated")."""
-    by_category: dict[str, list[int]] = {}
-    for c, (code, is_billable) in enumerate(zip(codes, billable)):
-        if is_billable:
-            by_category.setdefault(code[:3], []).append(c)
     out: dict[int, list[tuple[int, frozenset]]] = {}
-    no = {c: denied(displays[c]) for members in by_category.values() for c in members}
-    other = {c: displays[c].lower().startswith("other ") for c in no}  # "Other ulcerative colitis": a kind
-    for members in by_category.values():
+    for members in _categories(codes, billable):
+        if not any(display_words[b] & DEFAULT_WORDS for b in members):
+            continue
+        no = {c: _denied(displays[c]) for c in members}  # uncached: titles would crowd out entries
+        other = {c: displays[c].lower().startswith("other ") for c in members}  # "Other ulcerative colitis"
         for b in members:
             if not display_words[b] & DEFAULT_WORDS:
                 continue
