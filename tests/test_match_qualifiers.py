@@ -78,9 +78,10 @@ def test_an_index_extended_with_map_labels_extends_its_per_term_lists(engine):
 
 
 def test_legacy_table_conventions_nos_roman_stages_and_combination_codes(engine):
-    texts = ["AKI NOS", "CKD STAGE IV", "Pulmonary embolism NOS", "HTN with CKD"]
+    texts = ["AKI NOS", "CKD STAGE IV", "CKD 4", "CKD IIIb", "Pulmonary embolism NOS", "HTN with CKD"]
     results = engine.match_texts(texts, ["icd10cm"], 3)
-    assert [r.results[0].candidates[0].code for r in results] == ["N17.9", "N18.4", "I26.99", "I12.9"]
+    assert [r.results[0].candidates[0].code for r in results] == ["N17.9", "N18.4", "N18.4", "N18.32", "I26.99",
+                                                                  "I12.9"]
 
 
 def test_joined_words_read_as_the_index_hyphenates_them_and_without_rules_out_with(engine):

@@ -45,6 +45,9 @@ def test_legacy_table_shorthand_expands():
 
 def test_numbered_stages_and_sides_read_as_the_codes_write_them():
     assert tokens("ckd stg iiia") == ["ckd", "stg", "3a"]
+    assert tokens("ckd iv") == tokens("ckd4") == tokens("ckd 4") == ["ckd", "stage", "4"]
+    assert tokens("ckd 3b, dm") == ["ckd", "stage", "3b", "dm"]
+    assert tokens("ckd 12 months") == ["ckd", "12", "months"]  # one digit only
     assert tokens("class iii obesity, bipolar ii") == ["class", "3", "obesity", "bipolar", "2"]
     assert tokens("type ii dm, vitamin d") == ["type", "ii", "dm", "vitamin", "d"]  # words() reads type2
     assert words("oa both knees") == ["oa", "bilateral", "knee"]

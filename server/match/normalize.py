@@ -30,17 +30,24 @@ def normalize(text: str) -> str:
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
 _NUMBERED = frozenset("stage stg grade class bipolar phase".split())  # "type ii": words() makes it type2
+_STAGED = re.compile(r"^(ckd)(\d[ab]?)$")  # "ckd3b": a disease named by stage number
+_STAGED_NAMES = frozenset({"ckd"})
 
 
 def tokens(text: str) -> list[str]:
     """Tokens of normalized text, shorthand kept whole ("w/o", "d/o", "?"); a roman numeral
-    that numbers a stage, grade or class is written in digits ("stage iiia" -> "stage 3a")."""
-    out = _TOKEN.findall(text)
-    for i in range(1, len(out)):
-        if out[i - 1] in _NUMBERED:
-            numeral, sub = (out[i][:-1], out[i][-1]) if out[i][-1:] in ("a", "b") else (out[i], "")
-            if numeral in _ROMAN:
-                out[i] = _ROMAN[numeral] + sub
+    that numbers a stage, grade or class is written in digits ("stage iiia" -> "stage 3a"), and a
+    number after a disease staged by it is its stage ("ckd iv", "ckd4" -> "ckd stage 4")."""
+    out = []
+    for token in _TOKEN.findall(text):
+        staged = _STAGED.match(token)
+        out += [staged.group(1), "stage", staged.group(2)] if staged else [token]
+    for i in range(len(out) - 1, 0, -1):
+        numeral, sub = (out[i][:-1], out[i][-1]) if out[i][-1:] in ("a", "b") else (out[i], "")
+        if out[i - 1] in _NUMBERED and numeral in _ROMAN:
+            out[i] = _ROMAN[numeral] + sub
+        elif out[i - 1] in _STAGED_NAMES and (numeral in _ROMAN or numeral.isdigit() and len(numeral) == 1):
+            out[i:i + 1] = ["stage", _ROMAN.get(numeral, numeral) + sub]
     return out
 
 
