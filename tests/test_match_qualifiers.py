@@ -3,6 +3,7 @@ entries and code titles, compared as re-ranker features, used to generate traini
 entries that name a sibling of an unspecified code, and to pick a category's default."""
 
 from bench.matcher_training import qualifier_pairs
+from server.match import specific
 from server.match.content import MAP_LABEL, default_child
 from server.match.features import qualifier_fit, qualifiers
 from server.systems import ICD10CM
@@ -117,10 +118,12 @@ def test_a_code_that_has_what_the_entry_is_silent_on_gives_way_to_its_default_si
     assert ("F10.239", "F10.230") not in defaults  # "unspecified" -> "uncomplicated": the index keeps F10.239
     assert ("G43.011", "G43.101") not in defaults  # "with aura" is not a default of "without aura"
     texts = ["GERD W/ESOPHAGITIS", "Scalp laceration", "MIGRAINE WO AURA NOT INTRACT", "GERD with esophagitis and bleeding",
-             "Scalp laceration with foreign body", "ETOH DEPEND W/WD"]
+             "Scalp laceration with foreign body", "ETOH DEPEND W/WD", "CHRONIC MIGRAINE W/O AURA INTRACTABLE"]
     results = engine.match_texts(texts, ["icd10cm"], 5)
     assert [r.results[0].candidates[0].code for r in results] == ["K21.00", "S01.01XA", "G43.009", "K21.01",
-                                                                  "S01.02XA", "F10.239"]
+                                                                  "S01.02XA", "F10.239", "G43.719"]
+    assert specific.denied("migraine w/o aura intractable") == {"aura"}  # a later qualifier is said
+    assert specific.denied("migraine, not intractable") == {"intractable"}
 
 
 def test_an_entry_that_states_a_trimester_is_coded_in_the_pregnancy_chapter(engine):

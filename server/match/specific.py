@@ -79,8 +79,8 @@ def siblings(codes: list[str], billable, display_words: list[frozenset],
 
 def _denied(text: str) -> frozenset:
     """Words a text says are absent: up to features.SCOPE after "without", "w/o", "not" or "non", until a
-    "with", a comma or a qualifier that is not the first ("not intractable", "without lower urinary
-    tract symptoms", "without detachment, right eye"). Unlike features.polarity, generic words count
+    "with", a comma or a qualifier that is not the first, which is said ("not intractable", "without lower
+    urinary tract symptoms", "without detachment, right eye", "w/o aura intractable"). Unlike features.polarity, generic words count
     ("without complications") and so does a qualifier after "not"."""
     out, left = set(), 0
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
@@ -89,9 +89,11 @@ def _denied(text: str) -> frozenset:
             left = features.SCOPE
         elif w in ("with", ",") or (w == "w" and ws[i + 1:i + 2] != ["o"]):
             left = 0
+        elif left and w in features.ALL_QUALIFIERS and left < features.SCOPE:
+            left = 0  # said, and the scope ends ("without aura intractable")
         elif left and len(w) > 1 and w not in STOPWORDS:
             out.add(w)
-            left = 0 if w in features.ALL_QUALIFIERS and left < features.SCOPE else left - 1
+            left -= 1
     return frozenset(out)
 
 
