@@ -124,6 +124,17 @@ def test_a_code_that_has_what_the_entry_is_silent_on_gives_way_to_its_default_si
                                                                   "S01.02XA", "F10.239", "G43.719"]
     assert specific.denied("migraine w/o aura intractable") == {"aura"}  # a later qualifier is said
     assert specific.denied("migraine, not intractable") == {"intractable"}
+    assert specific.denied("type 1 diabetes with ketoacidosis, no coma") == {"coma"}
+
+
+def test_a_code_that_has_what_the_entry_names_takes_its_default_siblings_place(engine):
+    sub = engine.matching.matcher().index.systems[ICD10CM]
+    named = {(sub.codes[b], sub.codes[a]): x for b, options in sub.complicated_siblings.items() for a, x in options}
+    assert named[("F15.20", "F15.23")] == {"withdrawal"}
+    texts = ["Stimulant withdrawal in moderate methamphetamine use disorder", "Nicotine withdrawal, cigarette smoker",
+             "Type 1 diabetes with ketoacidosis, no coma", "Alcohol dependence without withdrawal"]
+    results = engine.match_texts(texts, ["icd10cm"], 5)
+    assert [r.results[0].candidates[0].code for r in results] == ["F15.23", "F17.213", "E10.10", "F10.20"]
 
 
 def test_an_entry_that_states_a_trimester_is_coded_in_the_pregnancy_chapter(engine):

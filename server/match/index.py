@@ -185,6 +185,15 @@ class SystemIndex:
             return {}
         return specific.defaults(self.codes, self.billable, self.display_words, self.displays)
 
+    @cached_property
+    def complicated_siblings(self) -> dict[int, list[tuple[int, frozenset]]]:
+        """default_siblings the other way: per default code, (the code that has X, X)."""
+        out: dict[int, list[tuple[int, frozenset]]] = {}
+        for a, options in self.default_siblings.items():
+            for b, x in options:
+                out.setdefault(b, []).append((a, x))
+        return out
+
     # The re-ranker's features read these per candidate: built once per index.
     term_words = _PerItem(word_set, "terms")
     term_qualifiers = _PerItem(qualifiers, "terms")
@@ -196,7 +205,7 @@ class SystemIndex:
     def warm(self) -> None:
         """Build what is otherwise built on first use."""
         for name in ("families", "moderate_words", "specific_siblings", "default_siblings",
-                     *_PerItem.names(SystemIndex)):
+                     "complicated_siblings", *_PerItem.names(SystemIndex)):
             getattr(self, name)
 
     @cached_property
@@ -233,7 +242,7 @@ class SystemIndex:
             if name in self.__dict__:  # already built: extend rather than rebuild on the next call
                 getattr(SystemIndex, name).extend(self, out)
         if len(codes) == len(self.codes):
-            for name in ("specific_siblings", "default_siblings"):
+            for name in ("specific_siblings", "default_siblings", "complicated_siblings"):
                 if name in self.__dict__:
                     setattr(out, name, getattr(self, name))
         return out

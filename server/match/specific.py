@@ -9,7 +9,9 @@ belongs to S72.009A.
 And the coder's default: a code that says "with X" (or "in remission", "with
 unspecified complications") is never taken over the sibling that says "without X"
 ("uncomplicated", "not intractable") when the entry is silent on X: "Scalp
-laceration" is S01.01XA "without foreign body", not S01.02XA. And an entry that
+laceration" is S01.01XA "without foreign body", not S01.02XA; and the other way, a
+code that has what the entry names is taken over its default ("Stimulant withdrawal
+in ... use disorder" is F15.23, not F15.20 "..., uncomplicated"). And an entry that
 states a trimester is coded in the pregnancy chapter."""
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ DEFAULT_WORDS = frozenset({"without", "uncomplicated", "not"})  # all a default 
 _COVERAGE = features.NAMES.index("idf_q_cov")
 PREGNANCY_CHAPTER = ("O", "Z3")
 OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
+NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
 
 
@@ -78,14 +81,15 @@ def siblings(codes: list[str], billable, display_words: list[frozenset],
 
 
 def _denied(text: str) -> frozenset:
-    """Words a text says are absent: up to features.SCOPE after "without", "w/o", "not" or "non", until a
-    "with", a comma or a qualifier that is not the first, which is said ("not intractable", "without lower
-    urinary tract symptoms", "without detachment, right eye", "w/o aura intractable"). Unlike features.polarity, generic words count
+    """Words a text says are absent: up to features.SCOPE after "without", "w/o", "not", "non" or "no",
+    until a "with", a comma or a qualifier that is not the first, which is said ("not intractable",
+    "without lower urinary tract symptoms", "without detachment, right eye", "w/o aura intractable",
+    "no coma"). Unlike features.polarity, generic words count
     ("without complications") and so does a qualifier after "not"."""
     out, left = set(), 0
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
     for i, w in enumerate(ws):
-        if w in ("without", "wo", "not", "non") or (w == "o" and i and ws[i - 1] == "w"):
+        if w in NEGATIONS or (w == "o" and i and ws[i - 1] == "w"):
             left = features.SCOPE
         elif w in ("with", ",") or (w == "w" and ws[i + 1:i + 2] != ["o"]):
             left = 0
@@ -131,7 +135,7 @@ def defaults(codes: list[str], billable, display_words: list[frozenset],
 
 
 def _mentions(entry: frozenset, x: frozenset) -> bool:
-    return any(w[:STEM] == e[:STEM] for w in x for e in entry if len(e) >= STEM) or bool(entry & x)
+    return any(w[:STEM] == e[:STEM] for w in x for e in entry - NEGATIONS if len(e) >= STEM) or bool(entry & x)
 
 
 def _within(entry: frozenset, display: frozenset) -> bool:
@@ -186,8 +190,9 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
     """A default sibling (see defaults) takes the place of the code that outranks it when the entry
     does not mention what that code has, and either says nothing the sibling's display does not or
     that code's best term covers no more of it ("sober, in recovery": an alias of F10.21 "..., in
-    remission")."""
-    pairs = sub.default_siblings
+    remission"). The other way, a code that has what the entry names takes its default's place
+    ("Stimulant withdrawal in ... use disorder" is F15.23, not F15.20 "..., uncomplicated")."""
+    pairs, named = sub.default_siblings, sub.complicated_siblings
     concepts = batch.cand_concept.tolist()
     for n, query in enumerate(batch.queries):
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
@@ -203,6 +208,11 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
                                                      or any(_within(w, sub.display_words[b]) for w in readings))]
             if taken:
                 _swap(scores, support, i, max(taken)[1])
+        for i in sorted((i for i, c in enumerate(concepts[lo:hi], lo) if c in named), key=lambda i: -scores[i]):
+            having = [(scores[row[a]], row[a]) for a, x in named[concepts[i]] if a in row and scores[row[a]] < scores[i]
+                      and all(_mentions(said, frozenset({w})) for w in x)]
+            if having:
+                _swap(scores, support, i, max(having)[1])
     return scores, support
 
 
