@@ -67,8 +67,9 @@ _TYPE = re.compile(r"\btype (1|2|i|ii)\b")
 _TYPE_NAME = {"1": "type1", "i": "type1", "2": "type2", "ii": "type2"}
 
 
-# "both knees" is what the code calls "bilateral"; "3rd tri" its "third trimester"
-SAME_WORD = {"both": "bilateral", "1st": "first", "2nd": "second", "3rd": "third"}
+# "both knees" is what the code calls "bilateral"; "3rd tri" its "third trimester", "fully remitted" "full"
+SAME_WORD = {"both": "bilateral", "1st": "first", "2nd": "second", "3rd": "third", "fully": "full",
+             "partially": "partial"}
 
 
 def words(text: str) -> list[str]:
