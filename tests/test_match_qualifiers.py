@@ -108,6 +108,13 @@ def test_an_entry_that_states_a_siblings_qualifiers_gets_the_sibling(engine):
                                                                   "I83.90", "F32.2", "F32.3"]
 
 
+def test_siblings_that_say_only_qualifiers_the_entry_states_are_candidates(engine):
+    texts = ["Osteoarthritis right knee, considering replacement", "OA R SHOULDER"]
+    results = engine.match_texts(texts, ["icd10cm"], 30)
+    assert results[0].results[0].candidates[0].code == "M17.11"  # M17.9's family is not searched here
+    assert "M19.011" in [c.code for c in results[1].results[0].candidates]  # next to M19.019
+
+
 def test_a_code_that_has_what_the_entry_is_silent_on_gives_way_to_its_default_sibling(engine):
     sub = engine.matching.matcher().index.systems[ICD10CM]
     defaults = {(sub.codes[a], sub.codes[b]): x for a, options in sub.default_siblings.items() for b, x in options}

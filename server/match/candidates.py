@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from server.match import features
 from server.match.index import QueryVectors, SystemIndex
-from server.match.normalize import bag_key
+from server.match.normalize import bag_key, word_set
 
 K_CHAR = 30
 K_WORD = 30
@@ -26,6 +27,7 @@ MAX_CONCEPTS = 20
 EXACT_BONUS = 2.0
 FAMILY_SEEDS = 5  # the best candidates whose ICD-10-CM family is searched for more specific codes
 MAX_RELATIVES = 5  # family members added per entry (those covering more of the entry than any candidate)
+MAX_STATED = 5  # siblings added per entry that say only qualifiers the entry states
 FALLBACK_BELOW = 10  # a reading with fewer rare-word hits than this also searches its moderate words
 K_FALLBACK = 20
 MODERATE_EXTRA = 3  # concepts added per entry from its primary reading's moderate-word search ("end-stage
@@ -208,7 +210,8 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
         chosen.append(best)
         exacts.append(exact)
         bags.append(bag)
-    for found, more in zip(chosen, _relatives(chosen, sub, vectors.words, starts, exclude)):
+    for found, more, query in zip(chosen, _relatives(chosen, sub, vectors.words, starts, exclude), queries):
+        more += [s for s in _stated_siblings(query, found, sub) if s not in more]
         cand_concept.extend(found)
         cand_concept.extend(more)
         cand_start.append(len(cand_concept))
@@ -261,6 +264,22 @@ def _relatives(chosen: list[list[int]], sub: SystemIndex, words: sp.csr_matrix |
     bounds = np.searchsorted(entry, np.arange(n + 1))
     concept = concept.tolist()
     return [concept[bounds[e]:bounds[e + 1]] for e in range(n)]
+
+
+def _stated_siblings(query, found: list[int], sub: SystemIndex) -> list[int]:
+    """Siblings of the candidates whose qualifiers the entry states (M19.011 "..., right shoulder" next
+    to M19.019 "..., unspecified shoulder" for "OA R SHOULDER"), up to MAX_STATED, those whose titles
+    have most of the entry's words first."""
+    pairs = sub.specific_siblings
+    hits = [c for c in found if c in pairs]
+    if not hits:
+        return []
+    stated = frozenset().union(*(features.qualifiers(v.text) for v in query.variants))
+    if not stated:
+        return []
+    said = frozenset().union(*(word_set(v.text) for v in query.variants))
+    named = {s for c in hits for s, need, _ in pairs[c] if need <= stated} - set(found)
+    return sorted(named, key=lambda s: (-len(sub.display_words[s] & said), len(sub.display_words[s]), s))[:MAX_STATED]
 
 
 def _pairs(queries, sub, similarity, starts, cand_start, cand_query, cand_concept, exacts, bags, exclude):
