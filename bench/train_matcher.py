@@ -116,8 +116,8 @@ def calibration_points(matcher: Matcher, entries: list[dict]):
         queries = matcher.prepare([e["text"] for e in mine])
         exclude = [evaluate.held_out_terms(sub, e) for e in mine]  # held-out entries: own term out
         batch = candidates.generate(queries, sub, matcher.vectors(queries), exclude)
-        x, _, _ = features.batch_features(batch, sub, idf)
-        scores, support = specific.prefer_specific(matcher.reranker.scores(x), batch, sub, x)
+        x, best_term, _ = features.batch_features(batch, sub, idf)
+        scores, support = specific.prefer_specific(matcher.reranker.scores(x), batch, sub, x, best_term)
         for n, e in enumerate(mine):
             rows = np.arange(batch.cand_start[n], batch.cand_start[n + 1])
             rows = rows[np.argsort(-scores[rows], kind="stable")]

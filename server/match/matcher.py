@@ -55,7 +55,7 @@ class Matcher:
         sub = self.index.systems[system]
         batch = candidates.generate(queries, sub, vectors or self.vectors(queries), exclude)
         x, best_term, best_reading = features.batch_features(batch, sub, features.word_idf(self.index.vectorizers))
-        scores, support = specific.prefer_specific(self.reranker.scores(x), batch, sub, x)
+        scores, support = specific.prefer_specific(self.reranker.scores(x), batch, sub, x, best_term)
         order = np.lexsort((-scores, batch.cand_query))  # by entry, best first
         first = np.zeros(len(order), dtype=bool)
         first[batch.cand_start[:-1][np.diff(batch.cand_start) > 0]] = True

@@ -143,7 +143,8 @@ def _within(entry: frozenset, display: frozenset) -> bool:
     return all(any(d.startswith(e[:STEM]) for d in display) for e in entry if len(e) > 1)
 
 
-def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
+                    best_term: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(scores with each stated sibling in its unspecified code's place - the most specific
     sibling when several are stated - and each default sibling in the place of the code that has
     what the entry is silent on, per candidate the row whose support the calibrator reads: a
@@ -171,7 +172,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray) -> tuple[np.n
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    return _prefer_default(_pregnancy_chapter(out, batch, sub), support, batch, sub, x[:, _COVERAGE])
+    return _prefer_default(_pregnancy_chapter(out, batch, sub), support, batch, sub, x[:, _COVERAGE], best_term)
 
 
 def _pregnancy_chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
@@ -186,11 +187,12 @@ def _pregnancy_chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
     return np.where(stated[batch.cand_query] & outside, scores * OUTSIDE_CHAPTER, scores)
 
 
-def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray):
+def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray,
+                    best_term: np.ndarray):
     """A default sibling (see defaults) takes the place of the code that outranks it when the entry
-    does not mention what that code has, and either says nothing the sibling's display does not or
+    does not mention what that code has, and either says nothing the sibling's display does not, or
     that code's best term covers no more of it ("sober, in recovery": an alias of F10.21 "..., in
-    remission"). The other way, a code that has what the entry names takes its default's place
+    remission") or says what the entry does not ("... use disorder, moderate, in early remission"). The other way, a code that has what the entry names takes its default's place
     ("Stimulant withdrawal in ... use disorder" is F15.23, not F15.20 "..., uncomplicated")."""
     pairs, named = sub.default_siblings, sub.complicated_siblings
     concepts = batch.cand_concept.tolist()
@@ -205,7 +207,8 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
         for i, options in sorted(hits, key=lambda h: -scores[h[0]]):  # a chain ends at the last default
             taken = [(scores[row[b]], row[b]) for b, x in options if b in row and scores[row[b]] < scores[i]
                      and not _mentions(said, x) and (coverage[row[b]] >= coverage[i] - 1e-6
-                                                     or any(_within(w, sub.display_words[b]) for w in readings))]
+                                                     or any(_within(w, sub.display_words[b]) for w in readings)
+                                                     or _mentions(sub.term_words[best_term[i]], x))]
             if taken:
                 _swap(scores, support, i, max(taken)[1])
         for i in sorted((i for i, c in enumerate(concepts[lo:hi], lo) if c in named), key=lambda i: -scores[i]):
