@@ -17,6 +17,13 @@ def test_qualifiers_are_read_from_entries_and_titles():
     assert qualifiers("Low back pain") == frozenset()  # where it is, not how much
     assert qualifiers("Low potassium") == qualifiers("decreased potassium") == {"low"}
     assert qualifiers("elevated potassium") == {"high"}
+    assert qualifiers("Heart failure with reduced ejection fraction") == {"with", "reduced"}  # preserved clashes
+
+
+def test_heart_failure_by_ejection_fraction_reads_as_systolic_or_diastolic(engine):
+    texts = ["chronic HFrEF", "HFpEF, chronic", "chronic HFrEF, EF 30%", "CHF W/ PRESERVED EF"]
+    results = engine.match_texts(texts, ["icd10cm"], 3)
+    assert [r.results[0].candidates[0].code for r in results] == ["I50.22", "I50.32", "I50.22", "I50.30"]
 
 
 def test_qualifier_fit_counts_shared_missing_unasked_and_clashing():

@@ -28,7 +28,8 @@ _UNSPECIFIED = re.compile(r"\bunspecified\b|\bnos\b|not otherwise specified")
 QUALIFIERS = [frozenset(g.split()) for g in (
     "left right bilateral unilateral", "mild moderate severe profound", "acute chronic subacute",
     "early sustained", "partial full", "single recurrent", "with without", "initial subsequent sequela",
-    "abuse dependence", "upper lower", "primary secondary", "type1 type2", "first second third", "low high")]
+    "abuse dependence", "upper lower", "primary secondary", "type1 type2", "first second third", "low high",
+    "reduced preserved")]
 # Words a coder codes by (side, severity, course, with/without, trimester...): the entry's ones
 # absent from a candidate, the candidate's ones the entry does not say, and clashes.
 _SAME = {**SAME_WORD, "bilat": "bilateral", "type 1": "type1", "type i": "type1", "type 2": "type2",
