@@ -52,6 +52,7 @@ def test_numbered_stages_and_sides_read_as_the_codes_write_them():
     assert tokens("type ii dm, vitamin d") == ["type", "ii", "dm", "vitamin", "d"]  # words() reads type2
     assert words("oa both knees") == ["oa", "bilateral", "knee"]
     assert words("fully remitted, partially") == ["full", "remitted", "partial"]
+    assert words("opiate use, opiates") == ["opioid", "use", "opioid"]
     assert words("anemia in preg 3rd tri, 2nd deg burn") == ["anemia", "in", "preg", "third", "tri", "second", "deg",
                                                              "burn"]
 

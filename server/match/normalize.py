@@ -70,12 +70,13 @@ _TYPE_NAME = {"1": "type1", "i": "type1", "2": "type2", "ii": "type2"}
 # "both knees" is what the code calls "bilateral"; "3rd tri" its "third trimester", "fully remitted" "full"
 SAME_WORD = {"both": "bilateral", "1st": "first", "2nd": "second", "3rd": "third", "fully": "full",
              "partially": "partial"}
+SYNONYM = {"opiate": "opioid", "opiates": "opioid"}  # one word to the codes, not a qualifier
 
 
 def words(text: str) -> list[str]:
     """Stemmed alphanumeric words (the word-level analyzer of the index); "type 2" is one word."""
     text = _TYPE.sub(lambda m: _TYPE_NAME[m.group(1)], text.replace("'s", ""))
-    return [SAME_WORD.get(w) or stem(w) for w in _WORD.findall(text)]
+    return [SAME_WORD.get(w) or SYNONYM.get(w) or stem(w) for w in _WORD.findall(text)]
 
 
 def content_words(text: str) -> list[str]:
