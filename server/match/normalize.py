@@ -30,8 +30,8 @@ def normalize(text: str) -> str:
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
 _NUMBERED = frozenset("stage stg grade class bipolar phase".split())  # "type ii": words() makes it type2
-_STAGED = re.compile(r"^(ckd)(\d[ab]?)$")  # "ckd3b": a disease named by stage number
-_STAGED_NAMES = frozenset({"ckd"})
+_STAGED_NAMES = frozenset({"ckd"})  # diseases named with their stage number ("ckd 3b", "ckd3b")
+_STAGED = re.compile(r"^(%s)(\d[ab]?)$" % "|".join(_STAGED_NAMES))
 
 
 def tokens(text: str) -> list[str]:

@@ -84,8 +84,8 @@ def _denied(text: str) -> frozenset:
     """Words a text says are absent: up to features.SCOPE after "without", "w/o", "not", "non" or "no",
     until a "with", a comma or a qualifier that is not the first, which is said ("not intractable",
     "without lower urinary tract symptoms", "without detachment, right eye", "w/o aura intractable",
-    "no coma"). Unlike features.polarity, generic words count
-    ("without complications") and so does a qualifier after "not"."""
+    "no coma"). Unlike features.polarity, generic words count ("without complications") and so does
+    a qualifier after "not"."""
     out, left = set(), 0
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
     for i, w in enumerate(ws):
@@ -192,8 +192,9 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
     """A default sibling (see defaults) takes the place of the code that outranks it when the entry
     does not mention what that code has, and either says nothing the sibling's display does not, or
     that code's best term covers no more of it ("sober, in recovery": an alias of F10.21 "..., in
-    remission") or says what the entry does not ("... use disorder, moderate, in early remission"). The other way, a code that has what the entry names takes its default's place
-    ("Stimulant withdrawal in ... use disorder" is F15.23, not F15.20 "..., uncomplicated")."""
+    remission") or says what the entry does not ("... use disorder, moderate, in early remission").
+    The other way, a code that has what the entry names takes its default's place ("Stimulant
+    withdrawal in ... use disorder" is F15.23, not F15.20 "..., uncomplicated")."""
     pairs, named = sub.default_siblings, sub.complicated_siblings
     concepts = batch.cand_concept.tolist()
     for n, query in enumerate(batch.queries):
