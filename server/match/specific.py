@@ -28,6 +28,7 @@ from server.systems import ICD10CM
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
 ASSUMED = frozenset({"unilateral", "primary"})  # what a coder assumes; entries rarely say it
 DEFAULT_WORDS = frozenset({"without", "uncomplicated", "not"})  # all a default sibling may say more
+PRIMARY, SECONDARY = frozenset({"primary"}), frozenset({"secondary"})
 _COVERAGE = features.NAMES.index("idf_q_cov")
 PREGNANCY_CHAPTER = ("O", "Z3")
 OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
@@ -109,9 +110,13 @@ def defaults(codes: list[str], billable, display_words: list[frozenset],
     """Per billable code: (its default sibling, the words X an entry must not mention for the
     sibling to be taken): the sibling says only "without X", "not X" or "uncomplicated" more
     (K21.01 "... with bleeding" -> K21.00 "... without bleeding", F13.11 "... in remission"
-    -> F13.10 "..., uncomplicated")."""
+    -> F13.10 "..., uncomplicated"), or "primary" in place of "secondary"."""
     out: dict[int, list[tuple[int, frozenset]]] = {}
     for members in _categories(codes, billable):
+        for a in members:  # a coder assumes primary: M19.211 "Secondary ..., right shoulder" -> M19.011
+            for b in members:
+                if display_words[a] - display_words[b] == SECONDARY and display_words[b] - display_words[a] == PRIMARY:
+                    out.setdefault(a, []).append((b, SECONDARY))
         if not any(display_words[b] & DEFAULT_WORDS for b in members):
             continue
         no = {c: _denied(displays[c]) for c in members}  # uncached: titles would crowd out entries
