@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from server.match import features
+from server.match import specific
 from server.match.index import QueryVectors, SystemIndex
-from server.match.normalize import bag_key, word_set
+from server.match.normalize import bag_key
 
 K_CHAR = 30
 K_WORD = 30
@@ -274,10 +274,9 @@ def _stated_siblings(query, found: list[int], sub: SystemIndex) -> list[int]:
     hits = [c for c in found if c in pairs]
     if not hits:
         return []
-    stated = frozenset().union(*(features.qualifiers(v.text) for v in query.variants))
+    stated, said = specific.entry_words(query)
     if not stated:
         return []
-    said = frozenset().union(*(word_set(v.text) for v in query.variants))
     named = {s for c in hits for s, need, _ in pairs[c] if need <= stated} - set(found)
     return sorted(named, key=lambda s: (-len(sub.display_words[s] & said), len(sub.display_words[s]), s))[:MAX_STATED]
 

@@ -113,8 +113,9 @@ def defaults(codes: list[str], billable, display_words: list[frozenset],
     -> F13.10 "..., uncomplicated"), or "primary" in place of "secondary"."""
     out: dict[int, list[tuple[int, frozenset]]] = {}
     for members in _categories(codes, billable):
-        for a in members:  # a coder assumes primary: M19.211 "Secondary ..., right shoulder" -> M19.011
-            for b in members:
+        primary = [b for b in members if PRIMARY <= display_words[b]]
+        for a in (a for a in members if primary and SECONDARY <= display_words[a]):  # a coder assumes primary:
+            for b in primary:  # M19.211 "Secondary ..., right shoulder" -> M19.011 "Primary ..."
                 if display_words[a] - display_words[b] == SECONDARY and display_words[b] - display_words[a] == PRIMARY:
                     out.setdefault(a, []).append((b, SECONDARY))
         if not any(display_words[b] & DEFAULT_WORDS for b in members):
@@ -148,6 +149,12 @@ def _within(entry: frozenset, display: frozenset) -> bool:
     return all(any(d.startswith(e[:STEM]) for d in display) for e in entry if len(e) > 1)
 
 
+def entry_words(query) -> tuple[frozenset, frozenset]:
+    """(the coder's qualifiers an entry states, its content words), over all its readings."""
+    return (frozenset().union(*(features.qualifiers(v.text) for v in query.variants)),
+            frozenset().union(*(word_set(v.text) for v in query.variants)))
+
+
 def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                     best_term: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(scores with each stated sibling in its unspecified code's place - the most specific
@@ -165,10 +172,9 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
         hits = [(i, pairs[c]) for i, c in enumerate(concepts[lo:hi], lo) if c in pairs]
         if not hits:
             continue
-        stated = frozenset().union(*(features.qualifiers(v.text) for v in query.variants))
+        stated, said = entry_words(query)
         if not stated:
             continue
-        said = frozenset().union(*(word_set(v.text) for v in query.variants))
         row = {c: i for i, c in enumerate(concepts[lo:hi], lo)}
         for i, options in hits:
             named = [(len(need), out[row[s]], row[s]) for s, need, unsaid in options
