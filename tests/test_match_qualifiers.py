@@ -2,10 +2,14 @@
 entries and code titles, compared as re-ranker features, used to generate training
 entries that name a sibling of an unspecified code, and to pick a category's default."""
 
+import numpy as np
+
 from bench.matcher_training import qualifier_pairs
 from server.match import specific
 from server.match.content import MAP_LABEL, default_child
-from server.match.features import qualifier_fit, qualifiers
+from server.match.features import QUALIFIER_COLUMN, QUALIFIER_GROUPS, polarity, qualifiers
+from server.match.normalize import word_set
+from server.match.wordfit import WordRows, qualifier_fit
 from server.systems import ICD10CM
 
 
@@ -27,10 +31,12 @@ def test_heart_failure_by_ejection_fraction_reads_as_systolic_or_diastolic(engin
 
 
 def test_qualifier_fit_counts_shared_missing_unasked_and_clashing():
-    entry = qualifiers("GERD with esophagitis, right")  # with, right
-    assert qualifier_fit(entry, qualifiers("reflux with esophagitis, right")) == (2, 0, 0, 0)
-    assert qualifier_fit(entry, qualifiers("reflux without esophagitis")) == (0, 2, 0, 1)  # with vs without
-    assert qualifier_fit(entry, qualifiers("reflux with esophagitis, left, chronic")) == (1, 1, 1, 1)
+    terms = ["reflux with esophagitis, right", "reflux without esophagitis", "reflux with esophagitis, left, chronic"]
+    side = ([word_set(t) for t in terms], [qualifiers(t) for t in terms], [polarity(t) for t in terms])
+    words = WordRows(side, side, QUALIFIER_COLUMN)
+    entry = [qualifiers("GERD with esophagitis, right")]  # with, right
+    fit = qualifier_fit(words, QUALIFIER_GROUPS, entry, np.zeros(3, dtype=int), np.arange(3), np.arange(3))
+    assert fit.tolist() == [[2, 0, 0, 0], [0, 2, 0, 1], [1, 1, 1, 1]]  # without clashes with with, left with right
 
 
 def test_sibling_pairs_name_what_the_specific_code_adds(engine):

@@ -15,10 +15,9 @@ import re
 from functools import lru_cache
 
 import numpy as np
-from rapidfuzz import fuzz
 
 from server import systems
-from server.match import content, query as q_mod
+from server.match import content, query as q_mod, wordfit
 from server.match.normalize import SAME_WORD, STOPWORDS, normalize, word_set, words
 
 GENERIC = frozenset("unspecified nos uncomplicated without complication not elsewhere classified otherwise specified "
@@ -38,6 +37,9 @@ _QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remissi
                     for w in g}
 _QUALIFIER_SET = frozenset().union(*QUALIFIERS)
 ALL_QUALIFIERS = frozenset(_QUALIFIER_GROUP)
+QUALIFIER_COLUMN = {w: n for n, w in enumerate(sorted(_QUALIFIER_GROUP))}
+QUALIFIER_GROUPS = np.zeros((len(QUALIFIER_COLUMN), max(_QUALIFIER_GROUP.values()) + 1), dtype=np.int32)  # word x group
+QUALIFIER_GROUPS[[QUALIFIER_COLUMN[w] for w in _QUALIFIER_GROUP], list(_QUALIFIER_GROUP.values())] = 1
 _QUALIFIER_WORDS = re.compile(r"\b(%s)\b(?<!low(?= back))" % "|".join(sorted(
     [w for w in _QUALIFIER_GROUP if not w.startswith("type")] + list(_SAME), key=len, reverse=True)))
 N_KINDS, N_READINGS = 7, 6
@@ -97,17 +99,6 @@ def qualifiers(text: str) -> frozenset[str]:
     """The coder's qualifier words of a text ("with" counts here, "not intractable" does not)."""
     found = _QUALIFIER_WORDS.findall(normalize(text).replace("not intractable", ""))
     return frozenset(_SAME.get(w, w) for w in found)
-
-
-@lru_cache(maxsize=262144)
-def qualifier_fit(entry: frozenset, candidate: frozenset) -> tuple[int, int, int, int]:
-    """(said by both, said by the entry only, said by the candidate only in a respect the entry
-    is silent on, entry qualifiers whose respect the candidate answers otherwise)."""
-    groups = {_QUALIFIER_GROUP[w] for w in entry}
-    missing = entry - candidate
-    return (len(entry & candidate), len(missing),
-            sum(1 for w in candidate - entry if _QUALIFIER_GROUP[w] not in groups),
-            sum(1 for w in missing if any(_QUALIFIER_GROUP[c] == _QUALIFIER_GROUP[w] for c in candidate)))
 
 
 @lru_cache(maxsize=262144)
@@ -290,48 +281,17 @@ def _word_rows(batch, sub, idf: WordWeights, texts: list[list[str]], reading_wor
                best_term: np.ndarray, best_reading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The word-level features of each candidate's best (term, reading) pair: 14 columns of
     coverage and similarity, and 7 of qualifier fit, first clause and polarity."""
-    queries = batch.queries
-    all_words = [frozenset().union(*(word_set(t) for t in ts)) for ts in texts]
-    entry_quals = [frozenset().union(*(qualifiers(t) for t in ts)) for ts in texts]
-    heads = [word_set(q.head) for q in queries]
-    polar = [polarity(q.reading) for q in queries]
+    queries, cand_query, concepts = batch.queries, batch.cand_query, batch.cand_concept
     reading_sets = [[word_set(t) for t in ts] for ts in texts]
-    reading_mass = [[idf.mass(v) for v in vs] for vs in reading_sets]
-    terms, term_words, display_words_ = sub.terms, sub.term_words, sub.display_words
-    term_quals, display_quals = sub.term_qualifiers, sub.display_qualifiers
-    term_polar, display_polar = sub.term_polarity, sub.display_polarity
-    get, unseen, specific_mass = idf.idf.get, idf.unseen, idf.specific_mass
-    token_set_ratio, ratio = fuzz.token_set_ratio, fuzz.ratio
-    rows, fits = [], []
-    for n, term, r, concept in zip(batch.cand_query.tolist(), best_term.tolist(), best_reading.tolist(),
-                                   batch.cand_concept.tolist()):
-        term_text, reading_text = terms[term], texts[n][r]
-        t_words, v_words, d_words = term_words[term], reading_sets[n][r], display_words_[concept]
-        extra, missing = t_words - v_words, v_words - t_words
-        specific = extra - GENERIC
-        lost = [get(w, unseen) for w in missing] if missing else [0.0]
-        v_mass = reading_mass[n][r]
-        common = v_mass - sum(lost)
-        clash = 0 if missing.isdisjoint(_QUALIFIER_SET) or extra.isdisjoint(_QUALIFIER_SET) else \
-            sum(1 for g in QUALIFIERS if missing & g and extra & g)
-        rows.append((len(reading_words[n] & t_words) / max(len(reading_words[n]), 1),
-                     (len(v_words) - len(missing)) / max(len(t_words), 1), len(specific), len(extra) - len(specific),
-                     len(d_words & all_words[n]) / max(len(d_words), 1),
-                     token_set_ratio(reading_text, term_text) / 100, ratio(reading_text, term_text) / 100,
-                     len(missing - GENERIC), clash, any(map(str.isdigit, missing)) and any(map(str.isdigit, extra)),
-                     common / max(v_mass, 1e-6), common / max(specific_mass(t_words), 1e-6), max(lost),
-                     max([get(w, unseen) for w in specific]) if specific else 0.0))
-        tq, dq = term_quals[term], display_quals[concept]
-        has, lacks = polar[n]
-        head = heads[n]
-        fit = qualifier_fit(entry_quals[n], (tq | dq) if tq and dq else (tq or dq))
-        if has or lacks:  # what the code has and lacks, by its term and display (said both ways: neither)
-            (t_has, t_lacks), (d_has, d_lacks) = term_polar[term], display_polar[concept]
-            c_has, c_lacks = t_has | d_has, t_lacks | d_lacks
-            c_has, c_lacks = c_has - c_lacks, c_lacks - c_has
-            sides = (len(lacks & c_has) + len(has & c_lacks), len(lacks & c_lacks))
-        else:
-            sides = (0, 0)
-        said = (len(head) - len(head - t_words - d_words)) / max(len(head), 1)  # of the first clause
-        fits.append(fit + (said,) + sides)
-    return np.array(rows, dtype=np.float32).reshape(-1, 14), np.array(fits, dtype=np.float32).reshape(-1, 7)
+    rows, said = wordfit.rows(
+        sub.word_rows, idf, GENERIC, QUALIFIERS, reading_sets, reading_words, [frozenset().union(*vs) for vs in reading_sets],
+        [word_set(q.head) for q in queries], cand_query, best_term, best_reading, concepts,
+        [texts[n][r] for n, r in zip(cand_query.tolist(), best_reading.tolist())], [sub.terms[t] for t in best_term.tolist()])
+    fits = np.zeros((len(cand_query), 7), dtype=np.float32)
+    fits[:, :4] = wordfit.qualifier_fit(sub.word_rows, QUALIFIER_GROUPS,
+                                        [frozenset().union(*(qualifiers(t) for t in ts)) for ts in texts],
+                                        cand_query, best_term, concepts)
+    fits[:, 4] = said
+    fits[:, 5:7] = wordfit.polarity_fit(sub.word_rows, [polarity(q.reading) for q in queries], cand_query, best_term,
+                                        concepts)
+    return rows, fits

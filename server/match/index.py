@@ -26,6 +26,7 @@ from server.match.families import Families
 from server.match.features import concept_flags, qualifiers
 from server.match.ngrams import CharNgrams, tfidf_rows
 from server.match.spelling import Speller
+from server.match.wordfit import WordRows
 from server.match.normalize import bag_key, content_words, normalize, tokens, word_set
 
 log = logging.getLogger("termbridge.match")
@@ -202,10 +203,16 @@ class SystemIndex:
     term_polarity = _PerItem(features.polarity, "terms")
     display_polarity = _PerItem(features.polarity, "displays")
 
+    @cached_property
+    def word_rows(self) -> WordRows:
+        """The words of every term and display as sparse rows (the re-ranker's word-fit features)."""
+        return WordRows((self.term_words, self.term_qualifiers, self.term_polarity),
+                        (self.display_words, self.display_qualifiers, self.display_polarity), features.QUALIFIER_COLUMN)
+
     def warm(self) -> None:
         """Build what is otherwise built on first use."""
         for name in ("families", "moderate_words", "specific_siblings", "default_siblings",
-                     "complicated_siblings", *_PerItem.names(SystemIndex)):
+                     "complicated_siblings", *_PerItem.names(SystemIndex), "word_rows"):
             getattr(self, name)
 
     @cached_property
