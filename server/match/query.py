@@ -1,6 +1,6 @@
 """An entry turned into the readings that are searched: as typed, with the
-assertion cues taken out, with abbreviations spelled out (every sense of an
-ambiguous one), spelling corrected, and - for family or historical entries - its
+assertion cues taken out and what a coder reads into it added (implied.py), with
+abbreviations spelled out (every sense of an ambiguous one), spelling corrected, and - for family or historical entries - its
 first clause as "family history of ..." / "personal history of ..."."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from server.match import abbreviations
 from server.match.abbreviations import Variant
 from server.match.assertion import Assertion, detect
+from server.match.implied import implied
 from server.match.normalize import normalize, tokens
 
 AS_TYPED, CORE, EXPANDED, OTHER_SENSE, SPELLING, ASSERTION = range(6)
@@ -44,6 +45,7 @@ def prepare(text: str, index) -> Query:
     # "NOS" is searched as typed only: a word every "X NOS" term shares would pull them all in
     clauses = [[(t, cap) for t, cap in c if t != "nos"] or c for c in parsed.clauses]
     core = [t for c in clauses for t, _ in c]
+    core = implied(core)  # "at 35 weeks": third trimester; "L4-5": lumbar
     capitals = {i for i, (_, cap) in enumerate(t for c in clauses for t in c) if cap}
     terse = len(core) <= TERSE_TOKENS or text.isupper()
     readings = abbreviations.expand(core, capitals, terse)

@@ -19,6 +19,8 @@ from server.match.forest import Forest
 MODEL_FILE = MAPPINGS_DIR / "models" / "matcher.joblib"
 _CLASH = features.NAMES.index("with_clash")
 CLASH_PENALTY = 0.25  # a code that has what the entry says it is without ("w/o perforation"): a coder's rule
+_QUALIFIER_CLASH = features.NAMES.index("qual_clash")
+QUALIFIER_CLASH_PENALTY = 0.5  # a code that answers a stated qualifier otherwise ("severe": not "..., mild")
 
 
 @dataclass
@@ -34,7 +36,8 @@ class Reranker:
             return np.zeros(0)
         if self.__dict__.get("forest") is None:
             self.forest = Forest(self.model)
-        return self.forest.predict_proba(x) * np.where(x[:, _CLASH] > 0, CLASH_PENALTY, 1.0)
+        return (self.forest.predict_proba(x) * np.where(x[:, _CLASH] > 0, CLASH_PENALTY, 1.0)
+                * np.where(x[:, _QUALIFIER_CLASH] > 0, QUALIFIER_CLASH_PENALTY, 1.0))
 
     def confidences(self, scores: np.ndarray, first: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Calibrated confidences of candidates given their scores and features, grouped by

@@ -28,10 +28,16 @@ from server.systems import ICD10CM
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
 ASSUMED = frozenset({"unilateral", "primary"})  # what a coder assumes; entries rarely say it
 DEFAULT_WORDS = frozenset({"without", "uncomplicated", "not"})  # all a default sibling may say more
-PRIMARY, SECONDARY = frozenset({"primary"}), frozenset({"secondary"})
+# (what a coder assumes when the entry is silent, what it is assumed over): "primary" osteoarthritis,
+# a "female" breast
+PREFERRED = tuple((frozenset({a}), frozenset({b})) for a, b in (("primary", "secondary"), ("female", "male")))
 _COVERAGE = features.NAMES.index("idf_q_cov")
 PREGNANCY_CHAPTER = ("O", "Z3")
 OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
+# What a coder never assumes. Not severity: titles name stages by it ("N18.4 ..., stage 4 (severe)")
+# and DSM-5 aliases its codes ("opioid use disorder, mild" is F11.10)
+UNASSUMED = (frozenset({"remission"}),)
+UNSTATED = CLASH_PENALTY
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
 
@@ -110,14 +116,17 @@ def defaults(codes: list[str], billable, display_words: list[frozenset],
     """Per billable code: (its default sibling, the words X an entry must not mention for the
     sibling to be taken): the sibling says only "without X", "not X" or "uncomplicated" more
     (K21.01 "... with bleeding" -> K21.00 "... without bleeding", F13.11 "... in remission"
-    -> F13.10 "..., uncomplicated"), or "primary" in place of "secondary"."""
+    -> F13.10 "..., uncomplicated"), or what a coder assumes in place of the alternative (PREFERRED:
+    M19.211 "Secondary ..., right shoulder" -> M19.011 "Primary ...", C50.922 "... male breast" -> C50.912
+    "... female breast")."""
     out: dict[int, list[tuple[int, frozenset]]] = {}
     for members in _categories(codes, billable):
-        primary = [b for b in members if PRIMARY <= display_words[b]]
-        for a in (a for a in members if primary and SECONDARY <= display_words[a]):  # a coder assumes primary:
-            for b in primary:  # M19.211 "Secondary ..., right shoulder" -> M19.011 "Primary ..."
-                if display_words[a] - display_words[b] == SECONDARY and display_words[b] - display_words[a] == PRIMARY:
-                    out.setdefault(a, []).append((b, SECONDARY))
+        for assumed, over in PREFERRED:
+            preferred = [b for b in members if assumed <= display_words[b]]
+            for a in (a for a in members if preferred and over <= display_words[a]):
+                for b in preferred:
+                    if display_words[a] - display_words[b] == over and display_words[b] - display_words[a] == assumed:
+                        out.setdefault(a, []).append((b, over))
         if not any(display_words[b] & DEFAULT_WORDS for b in members):
             continue
         no = {c: _denied(displays[c]) for c in members}  # uncached: titles would crowd out entries
@@ -183,7 +192,25 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    return _prefer_default(_pregnancy_chapter(out, batch, sub), support, batch, sub, x[:, _COVERAGE], best_term)
+    out = _unstated(_pregnancy_chapter(out, batch, sub), batch, sub, best_term)
+    return _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
+
+
+def _unstated(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
+    """A code reached through a term saying what a coder never assumes (UNASSUMED) when the entry
+    does not mention it scores a quarter ("bipolar I, most recent episode depressed, moderate" is
+    not F31.75 "..., in partial remission, most recent episode depressed"); an alias that says it
+    otherwise ("sober, in recovery") is the curators' word and stands."""
+    words = [sub.term_words[t] for t in best_term.tolist()]
+    said = None
+    for group in UNASSUMED:
+        says = np.array([not group.isdisjoint(w) for w in words])
+        if not says.any():
+            continue
+        said = said or [entry_words(q)[1] for q in batch.queries]
+        silent = np.array([not _mentions(entry, group) for entry in said])
+        scores = np.where(says & silent[batch.cand_query], scores * UNSTATED, scores)
+    return scores
 
 
 def _pregnancy_chapter(scores: np.ndarray, batch, sub) -> np.ndarray:

@@ -1,0 +1,71 @@
+"""Words a coder reads into an entry that it does not spell out:
+- the trimester of a gestational age, appended ("preeclampsia at 35 weeks" is third trimester;
+  ICD-10-CM: first under 14 weeks, second under 28);
+- the spinal region of a thoracic or lumbar level, in the level's place ("L4-5 disc herniation"
+  is lumbar; a rare token like "l4-5" would pull in whatever terms share it; ICD-10-CM names
+  cervical levels itself);
+- the end of a long bone as ICD-10-CM names it ("distal radius" is its "lower end").
+For the entry's readings only (as typed stays as typed), never the index's terms."""
+
+from __future__ import annotations
+
+import re
+
+_WEEKS = re.compile(r"^(\d{1,2})(?:w|wk|wks|week|weeks)?$")
+_WEEK_WORDS = frozenset({"w", "wk", "wks", "week", "weeks"})
+_PREGNANCY = frozenset(
+    "pregnant pregnancy gestation gestational ga iup prenatal antenatal preeclampsia pre-eclampsia eclampsia "
+    "hyperemesis gravid gravida preterm labor placenta previa obstetric gdm pih pprom prom".split())
+_GRAVIDA = re.compile(r"^g\d+p\d+")
+TRIMESTERS = frozenset({"first", "second", "third", "1st", "2nd", "3rd", "trimester", "tri"})
+
+_LEVEL = re.compile(r"^([tl])(\d{1,2})(?:-([tls])?(\d{1,2}))?$")  # cervical codes name their levels
+_REGION = {"t": "thoracic", "l": "lumbar"}
+_SPANNING = {("t", "l"): "thoracolumbar", ("l", "s"): "lumbosacral"}
+_LEVELS = {"t": 12, "l": 5, "s": 1}
+REGIONS = frozenset(_REGION.values()) | frozenset(_SPANNING.values()) | {"sacral", "cervical"}
+
+_LONG_BONES = frozenset("radius ulna humerus femur tibia fibula".split())
+_END = {"distal": "lower end", "proximal": "upper end"}  # one token each: positions stay (capitals)
+
+
+def trimester(weeks: int) -> str:
+    return "first" if weeks < 14 else "second" if weeks < 28 else "third"
+
+
+def _gestational_weeks(tokens: list[str]) -> int | None:
+    if not any(t in _PREGNANCY or _GRAVIDA.match(t) or t.startswith("pregnan") for t in tokens):
+        return None
+    for i, token in enumerate(tokens):
+        match = _WEEKS.match(token)
+        if match and (match.group(0) != match.group(1) or tokens[i + 1:i + 2] and tokens[i + 1] in _WEEK_WORDS):
+            weeks = int(match.group(1))
+            if 4 <= weeks <= 42:
+                return weeks
+    return None
+
+
+def _region(token: str) -> str | None:
+    match = _LEVEL.match(token)
+    if not match:
+        return None
+    first, n, last, m = match.group(1), int(match.group(2)), match.group(3) or match.group(1), match.group(4)
+    if not 1 <= n <= _LEVELS[first] or (m is not None and not 1 <= int(m) <= _LEVELS[last]):
+        return None
+    if first == "t" and m is None:  # "T4" is as often the hormone as the vertebra
+        return None
+    return _REGION[first] if last == first else _SPANNING.get((first, last))
+
+
+def implied(tokens: list[str]) -> list[str]:
+    """The entry's (normalized) tokens as a coder reads them: each in its place, words added at the end."""
+    out = list(tokens)
+    if not TRIMESTERS & set(tokens):
+        weeks = _gestational_weeks(tokens)
+        if weeks is not None:
+            out += [trimester(weeks), "trimester"]
+    if not REGIONS & set(tokens):
+        out = [_region(t) or t for t in out]
+    if _LONG_BONES & set(tokens):
+        out = [_END.get(t, t) for t in out]
+    return out

@@ -1,0 +1,56 @@
+"""What a coder reads into an entry (implied.py: trimester of a gestational age, spinal region
+of a level, end of a long bone) and the coder's conventions applied to the ranking: cancers are
+malignant neoplasms, a joint replacement is the presence of an artificial joint, a breast is
+female unless the entry says male, remission is never assumed, a stated qualifier is not
+answered otherwise."""
+
+from server.match.implied import implied, trimester
+from server.match.normalize import normalize, tokens
+
+
+def read(text: str) -> list[str]:
+    return implied(tokens(normalize(text)))
+
+
+def test_gestational_weeks_give_the_trimester_only_in_a_pregnancy():
+    assert [trimester(w) for w in (13, 14, 27, 28)] == ["first", "second", "second", "third"]
+    assert read("Preeclampsia at 35 weeks")[-2:] == ["third", "trimester"]
+    assert read("G2P1 at 20 wks")[-2:] == ["second", "trimester"]
+    assert read("Hyperemesis, 9wk")[-2:] == ["first", "trimester"]
+    assert read("Back pain for 3 weeks") == tokens("back pain for 3 weeks")  # no pregnancy: no trimester
+    assert read("Gestational diabetes, 30 weeks, third trimester").count("trimester") == 1  # said already
+
+
+def test_thoracic_and_lumbar_levels_read_as_their_region_cervical_ones_stay():
+    assert read("L4-5 disc herniation") == ["lumbar", "disc", "herniation"]
+    assert read("L5-S1 radiculopathy")[0] == "lumbosacral"
+    assert read("T12-L1 compression fracture")[0] == "thoracolumbar"
+    assert read("C5-6 disc degeneration")[0] == "c5-6"  # ICD-10-CM names cervical levels
+    assert read("low T4")[-1] == "t4"  # a thyroid hormone as often as a vertebra
+
+
+def test_distal_and_proximal_long_bone_read_as_lower_and_upper_end():
+    assert read("distal radius fracture")[0] == "lower end"
+    assert read("FX HUMERUS PROXIMAL")[-1] == "upper end"
+    assert read("distal colon polyp")[0] == "distal"
+
+
+def top(engine, texts: list[str]) -> list[str]:
+    return [r.results[0].candidates[0].code for r in engine.match_texts(texts, ["icd10cm"], 3)]
+
+
+def test_coder_reading_reaches_the_code(engine):
+    assert top(engine, ["Severe preeclampsia at 34 weeks", "Right distal femur fracture",
+                        "Prostate adenocarcinoma", "Carcinoma in situ of breast", "Status post left TKA",
+                        "LSD use disorder, mild", "MR, moderate", "Refractory migraine without aura"]) == \
+        ["O14.13", "S72.401A", "C61", "D05.90", "Z96.652", "F16.10", "F71", "G43.019"]
+
+
+def test_a_breast_is_female_unless_the_entry_says_male(engine):
+    assert top(engine, ["Breast cancer, right", "Male breast cancer, right"]) == ["C50.911", "C50.921"]
+
+
+def test_remission_is_never_assumed_and_a_stated_severity_is_kept(engine):
+    codes = top(engine, ["Bipolar disorder, most recent episode depressed, moderate",
+                         "BPAD I, current episode depressed, severe"])
+    assert codes[0] == "F31.32" and codes[1] == "F31.4"
