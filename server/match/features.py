@@ -35,7 +35,6 @@ _SAME = {**SAME_WORD, "bilat": "bilateral", "type 1": "type1", "type i": "type1"
          "type ii": "type2", "decreased": "low", "elevated": "high", "increased": "high"}
 _QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remission"}), frozenset({"intractable"})])
                     for w in g}
-_QUALIFIER_SET = frozenset().union(*QUALIFIERS)
 ALL_QUALIFIERS = frozenset(_QUALIFIER_GROUP)
 QUALIFIER_COLUMN = {w: n for n, w in enumerate(sorted(_QUALIFIER_GROUP))}
 QUALIFIER_GROUPS = np.zeros((len(QUALIFIER_COLUMN), max(_QUALIFIER_GROUP.values()) + 1), dtype=np.int32)  # word x group
@@ -60,33 +59,10 @@ NAMES = (["char", "word", "comb", "char_primary", "word_primary", "exact", "exac
 
 
 class WordWeights:
-    """IDF of words over every indexed term, with the IDF mass of readings (they recur across
-    entries; up to MEMO kept) and of the terms' specific words (MatchIndex.warm fills it)."""
-
-    MEMO = 200_000
+    """IDF of words over every indexed term; a word no term has weighs `unseen` (the rarest)."""
 
     def __init__(self, idf: dict[str, float], unseen: float) -> None:
-        self.idf, self.unseen, self._memo, self._specific = idf, unseen, {}, {}
-
-    def _sum(self, words) -> float:
-        get, unseen = self.idf.get, self.unseen
-        return sum([get(w, unseen) for w in words])
-
-    def mass(self, words: frozenset) -> float:
-        """The IDF mass of the words."""
-        value = self._memo.get(words)
-        if value is None:
-            if len(self._memo) > self.MEMO:
-                self._memo.clear()
-            value = self._memo[words] = self._sum(words)
-        return value
-
-    def specific_mass(self, words: frozenset) -> float:
-        """The IDF mass of a term's words but the GENERIC ones."""
-        value = self._specific.get(words)
-        if value is None:
-            value = self._specific[words] = self._sum(words - GENERIC)
-        return value
+        self.idf, self.unseen = idf, unseen
 
 
 def display_words(display: str) -> frozenset[str]:
@@ -284,9 +260,10 @@ def _word_rows(batch, sub, idf: WordWeights, texts: list[list[str]], reading_wor
     queries, cand_query, concepts = batch.queries, batch.cand_query, batch.cand_concept
     reading_sets = [[word_set(t) for t in ts] for ts in texts]
     rows, said = wordfit.rows(
-        sub.word_rows, idf, GENERIC, QUALIFIERS, reading_sets, reading_words, [frozenset().union(*vs) for vs in reading_sets],
-        [word_set(q.head) for q in queries], cand_query, best_term, best_reading, concepts,
-        [texts[n][r] for n, r in zip(cand_query.tolist(), best_reading.tolist())], [sub.terms[t] for t in best_term.tolist()])
+        sub.word_rows, idf, GENERIC, QUALIFIERS, reading_sets, reading_words,
+        [frozenset().union(*vs) for vs in reading_sets], [word_set(q.head) for q in queries], cand_query, best_term,
+        best_reading, concepts, [texts[n][r] for n, r in zip(cand_query.tolist(), best_reading.tolist())],
+        [sub.terms[t] for t in best_term.tolist()])
     fits = np.zeros((len(cand_query), 7), dtype=np.float32)
     fits[:, :4] = wordfit.qualifier_fit(sub.word_rows, QUALIFIER_GROUPS,
                                         [frozenset().union(*(qualifiers(t) for t in ts)) for ts in texts],

@@ -1,7 +1,8 @@
 """An entry turned into the readings that are searched: as typed, with the
 assertion cues taken out and what a coder reads into it added (implied.py), with
-abbreviations spelled out (every sense of an ambiguous one), spelling corrected, and - for family or historical entries - its
-first clause as "family history of ..." / "personal history of ..."."""
+abbreviations spelled out (every sense of an ambiguous one), spelling corrected,
+and - for family or historical entries - its first clause as "family history of
+..." / "personal history of ..."."""
 
 from __future__ import annotations
 
