@@ -54,3 +54,20 @@ def test_what_the_entry_says_absent_against_the_code(words):
     polar = [polarity(normalize("migraine without aura"))]
     sides = wordfit.polarity_fit(words, polar + polar, np.array([0, 1]), np.array([2, 3]), np.array([2, 3]))
     assert sides.tolist() == [[1, 0], [0, 1]]  # the code has aura / both say it is absent
+
+
+def test_batch_and_one_at_a_time_give_the_same_features(engine):
+    """The sparse products (batches) and the loop (a few dozen rows) must agree to the bit."""
+    from server.match import candidates, features
+    matcher = engine.matching.matcher()
+    texts = ["MDD, recurrent, mod", "etoh abuse in early remission", "Migraine w/o aura, intractable",
+             "Preeclampsia at 35 weeks", "OA R KNEE", "homeless - staying in car", "GERD without esophagitis"]
+    for sub in matcher.index.systems.values():
+        queries = matcher.prepare(texts)
+        batch = candidates.generate(queries, sub, matcher.vectors(queries), [set()] * len(texts))
+        idf = features.word_idf(matcher.index.vectorizers)
+        _, best_term, best_reading = features.batch_features(batch, sub, idf)
+        args = (batch, sub, idf, [[v.text for v in q.variants] for q in queries],
+                [word_set(q.reading) for q in queries], best_term, best_reading)
+        for each, together in zip(features._word_rows_each(*args), features._word_rows_batch(*args)):
+            assert np.array_equal(each, together)

@@ -15,6 +15,7 @@ import re
 from functools import lru_cache
 
 import numpy as np
+from rapidfuzz import fuzz
 
 from server import systems
 from server.match import content, query as q_mod, wordfit
@@ -35,6 +36,7 @@ _SAME = {**SAME_WORD, "bilat": "bilateral", "type 1": "type1", "type i": "type1"
          "type ii": "type2", "decreased": "low", "elevated": "high", "increased": "high"}
 _QUALIFIER_GROUP = {w: n for n, g in enumerate(QUALIFIERS + [frozenset({"remission"}), frozenset({"intractable"})])
                     for w in g}
+_QUALIFIER_SET = frozenset().union(*QUALIFIERS)
 ALL_QUALIFIERS = frozenset(_QUALIFIER_GROUP)
 QUALIFIER_COLUMN = {w: n for n, w in enumerate(sorted(_QUALIFIER_GROUP))}
 QUALIFIER_GROUPS = np.zeros((len(QUALIFIER_COLUMN), max(_QUALIFIER_GROUP.values()) + 1), dtype=np.int32)  # word x group
@@ -42,6 +44,7 @@ QUALIFIER_GROUPS[[QUALIFIER_COLUMN[w] for w in _QUALIFIER_GROUP], list(_QUALIFIE
 _QUALIFIER_WORDS = re.compile(r"\b(%s)\b(?<!low(?= back))" % "|".join(sorted(
     [w for w in _QUALIFIER_GROUP if not w.startswith("type")] + list(_SAME), key=len, reverse=True)))
 N_KINDS, N_READINGS = 7, 6
+BATCH_ROWS = 300  # from this many candidate rows the word features are sparse products (wordfit), else a loop
 SCOPE = 2  # words a "without" reaches
 FLAG_NAMES = ["billable", "unspecified", "other", "history_code", "family_code", "depth", "seventh", "has_alias",
               "log_terms", "icd", "snomed", "sdoh"]
@@ -59,10 +62,33 @@ NAMES = (["char", "word", "comb", "char_primary", "word_primary", "exact", "exac
 
 
 class WordWeights:
-    """IDF of words over every indexed term; a word no term has weighs `unseen` (the rarest)."""
+    """IDF of words over every indexed term, with the IDF mass of readings (they recur across
+    entries; up to MEMO kept) and of the terms' specific words (MatchIndex.warm fills it)."""
+
+    MEMO = 200_000
 
     def __init__(self, idf: dict[str, float], unseen: float) -> None:
-        self.idf, self.unseen = idf, unseen
+        self.idf, self.unseen, self._memo, self._specific = idf, unseen, {}, {}
+
+    def _sum(self, words) -> float:
+        get, unseen = self.idf.get, self.unseen
+        return sum([get(w, unseen) for w in words])
+
+    def mass(self, words: frozenset) -> float:
+        """The IDF mass of the words."""
+        value = self._memo.get(words)
+        if value is None:
+            if len(self._memo) > self.MEMO:
+                self._memo.clear()
+            value = self._memo[words] = self._sum(words)
+        return value
+
+    def specific_mass(self, words: frozenset) -> float:
+        """The IDF mass of a term's words but the GENERIC ones."""
+        value = self._specific.get(words)
+        if value is None:
+            value = self._specific[words] = self._sum(words - GENERIC)
+        return value
 
 
 def display_words(display: str) -> frozenset[str]:
@@ -75,6 +101,17 @@ def qualifiers(text: str) -> frozenset[str]:
     """The coder's qualifier words of a text ("with" counts here, "not intractable" does not)."""
     found = _QUALIFIER_WORDS.findall(normalize(text).replace("not intractable", ""))
     return frozenset(_SAME.get(w, w) for w in found)
+
+
+@lru_cache(maxsize=262144)
+def qualifier_fit(entry: frozenset, candidate: frozenset) -> tuple[int, int, int, int]:
+    """(said by both, said by the entry only, said by the candidate only in a respect the entry
+    is silent on, entry qualifiers whose respect the candidate answers otherwise)."""
+    groups = {_QUALIFIER_GROUP[w] for w in entry}
+    missing = entry - candidate
+    return (len(entry & candidate), len(missing),
+            sum(1 for w in candidate - entry if _QUALIFIER_GROUP[w] not in groups),
+            sum(1 for w in missing if any(_QUALIFIER_GROUP[c] == _QUALIFIER_GROUP[w] for c in candidate)))
 
 
 @lru_cache(maxsize=262144)
@@ -257,6 +294,63 @@ def _word_rows(batch, sub, idf: WordWeights, texts: list[list[str]], reading_wor
                best_term: np.ndarray, best_reading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The word-level features of each candidate's best (term, reading) pair: 14 columns of
     coverage and similarity, and 7 of qualifier fit, first clause and polarity."""
+    rows = _word_rows_batch if len(batch.cand_query) >= BATCH_ROWS else _word_rows_each
+    return rows(batch, sub, idf, texts, reading_words, best_term, best_reading)
+
+
+def _word_rows_each(batch, sub, idf: WordWeights, texts: list[list[str]], reading_words: list[frozenset],
+                    best_term: np.ndarray, best_reading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_word_rows one candidate at a time (a few dozen rows: no sparse products' fixed cost)."""
+    queries = batch.queries
+    all_words = [frozenset().union(*(word_set(t) for t in ts)) for ts in texts]
+    entry_quals = [frozenset().union(*(qualifiers(t) for t in ts)) for ts in texts]
+    heads = [word_set(q.head) for q in queries]
+    polar = [polarity(q.reading) for q in queries]
+    reading_sets = [[word_set(t) for t in ts] for ts in texts]
+    reading_mass = [[idf.mass(v) for v in vs] for vs in reading_sets]
+    terms, term_words, display_words_ = sub.terms, sub.term_words, sub.display_words
+    term_quals, display_quals = sub.term_qualifiers, sub.display_qualifiers
+    term_polar, display_polar = sub.term_polarity, sub.display_polarity
+    get, unseen, specific_mass = idf.idf.get, idf.unseen, idf.specific_mass
+    token_set_ratio, ratio = fuzz.token_set_ratio, fuzz.ratio
+    rows, fits = [], []
+    for n, term, r, concept in zip(batch.cand_query.tolist(), best_term.tolist(), best_reading.tolist(),
+                                   batch.cand_concept.tolist()):
+        term_text, reading_text = terms[term], texts[n][r]
+        t_words, v_words, d_words = term_words[term], reading_sets[n][r], display_words_[concept]
+        extra, missing = t_words - v_words, v_words - t_words
+        specific = extra - GENERIC
+        lost = [get(w, unseen) for w in missing] if missing else [0.0]
+        v_mass = reading_mass[n][r]
+        common = v_mass - sum(lost)
+        clash = 0 if missing.isdisjoint(_QUALIFIER_SET) or extra.isdisjoint(_QUALIFIER_SET) else \
+            sum(1 for g in QUALIFIERS if missing & g and extra & g)
+        rows.append((len(reading_words[n] & t_words) / max(len(reading_words[n]), 1),
+                     (len(v_words) - len(missing)) / max(len(t_words), 1), len(specific), len(extra) - len(specific),
+                     len(d_words & all_words[n]) / max(len(d_words), 1),
+                     token_set_ratio(reading_text, term_text) / 100, ratio(reading_text, term_text) / 100,
+                     len(missing - GENERIC), clash, any(map(str.isdigit, missing)) and any(map(str.isdigit, extra)),
+                     common / max(v_mass, 1e-6), common / max(specific_mass(t_words), 1e-6), max(lost),
+                     max([get(w, unseen) for w in specific]) if specific else 0.0))
+        tq, dq = term_quals[term], display_quals[concept]
+        has, lacks = polar[n]
+        head = heads[n]
+        fit = qualifier_fit(entry_quals[n], (tq | dq) if tq and dq else (tq or dq))
+        if has or lacks:  # what the code has and lacks, by its term and display (said both ways: neither)
+            (t_has, t_lacks), (d_has, d_lacks) = term_polar[term], display_polar[concept]
+            c_has, c_lacks = t_has | d_has, t_lacks | d_lacks
+            c_has, c_lacks = c_has - c_lacks, c_lacks - c_has
+            sides = (len(lacks & c_has) + len(has & c_lacks), len(lacks & c_lacks))
+        else:
+            sides = (0, 0)
+        said = (len(head) - len(head - t_words - d_words)) / max(len(head), 1)  # of the first clause
+        fits.append(fit + (said,) + sides)
+    return np.array(rows, dtype=np.float32).reshape(-1, 14), np.array(fits, dtype=np.float32).reshape(-1, 7)
+
+
+def _word_rows_batch(batch, sub, idf: WordWeights, texts: list[list[str]], reading_words: list[frozenset],
+                     best_term: np.ndarray, best_reading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_word_rows for a whole batch at once, as sparse products (wordfit): the same values."""
     queries, cand_query, concepts = batch.queries, batch.cand_query, batch.cand_concept
     reading_sets = [[word_set(t) for t in ts] for ts in texts]
     rows, said = wordfit.rows(

@@ -269,11 +269,14 @@ class MatchIndex:
         self.map_fingerprint = ""
 
     def warm(self) -> None:
-        """Build what is otherwise built on first use, the re-ranker's word weights included."""
+        """Build what is otherwise built on first use, the re-ranker's word weights of every term
+        included."""
         idf = features.word_idf(self.vectorizers)
         for sub in self.systems.values():
             sub.warm()
             sub.word_rows.weights(idf, features.GENERIC, features.QUALIFIERS)
+            for words in sub.term_words:
+                idf.specific_mass(words)
 
     def with_maps(self, overlay: Content, map_fingerprint: str) -> "MatchIndex":
         """This index with the map content appended (a new object; the old one keeps serving)."""
