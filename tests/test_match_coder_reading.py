@@ -54,3 +54,8 @@ def test_remission_is_never_assumed_and_a_stated_severity_is_kept(engine):
     codes = top(engine, ["Bipolar disorder, most recent episode depressed, moderate",
                          "BPAD I, current episode depressed, severe"])
     assert codes[0] == "F31.32" and codes[1] == "F31.4"
+
+
+def test_a_historical_entry_is_coded_by_its_personal_history_code(engine):
+    assert top(engine, ["Former smoker, quit 2012, 20 pack-years", "h/o suicide attempt (2019)"]) == \
+        ["Z87.891", "Z91.51"]

@@ -20,8 +20,8 @@ ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant li
 # Shorthand the coder reads as it is (ICD-10-CM itself writes NOS and NEC).
 KEEP = frozenset({"nos", "nec"})
 SUBSTANCES = frozenset(
-    "alcohol etoh opioid opioids opiate opiates heroin cocaine coke cannabis marijuana mj thc nicotine tobacco "
-    "tob cig cigs cigarette benzo benzos benzodiazepine sedative amphetamine amphet meth methamphetamine "
+    "alcohol etoh opioid opioids opiate opiates heroin cocaine coke coc cannabis marijuana mj thc nicotine tobacco "
+    "tob cig cigs cigarette benzo benzos benz benzodiazepine sedative amphetamine amphet amph meth methamphetamine "
     "stimulant stim drug drugs substance polysubstance polysub fentanyl fent oxy oxycodone k2 pcp hallucinogen "
     "inhalant opi smoker smokes smoking smkr nicotine vape vaping".split())
 

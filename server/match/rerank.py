@@ -21,6 +21,8 @@ _CLASH = features.NAMES.index("with_clash")
 CLASH_PENALTY = 0.25  # a code that has what the entry says it is without ("w/o perforation"): a coder's rule
 _QUALIFIER_CLASH = features.NAMES.index("qual_clash")
 QUALIFIER_CLASH_PENALTY = 0.5  # a code that answers a stated qualifier otherwise ("severe": not "..., mild")
+_HISTORICAL, _HISTORY_CODE = features.NAMES.index("historical"), features.NAMES.index("history_code")
+HISTORY_PENALTY = 0.5  # a historical entry ("former smoker, quit 2015") is coded by its personal-history code
 
 
 @dataclass
@@ -37,7 +39,8 @@ class Reranker:
         if self.__dict__.get("forest") is None:
             self.forest = Forest(self.model)
         return (self.forest.predict_proba(x) * np.where(x[:, _CLASH] > 0, CLASH_PENALTY, 1.0)
-                * np.where(x[:, _QUALIFIER_CLASH] > 0, QUALIFIER_CLASH_PENALTY, 1.0))
+                * np.where(x[:, _QUALIFIER_CLASH] > 0, QUALIFIER_CLASH_PENALTY, 1.0)
+                * np.where((x[:, _HISTORICAL] > 0) & (x[:, _HISTORY_CODE] == 0), HISTORY_PENALTY, 1.0))
 
     def confidences(self, scores: np.ndarray, first: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Calibrated confidences of candidates given their scores and features, grouped by
