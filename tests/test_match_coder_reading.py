@@ -59,3 +59,8 @@ def test_remission_is_never_assumed_and_a_stated_severity_is_kept(engine):
 def test_a_historical_entry_is_coded_by_its_personal_history_code(engine):
     assert top(engine, ["Former smoker, quit 2012, 20 pack-years", "h/o suicide attempt (2019)"]) == \
         ["Z87.891", "Z91.51"]
+
+
+def test_a_history_of_substance_use_disorder_is_the_disorder_in_remission(engine):
+    assert top(engine, ["hx of opioid abuse", "history of alcohol dependence", "Former smoker, quit 2012"]) == \
+        ["F11.11", "F10.21", "Z87.891"]  # tobacco: Z87.891

@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from server.match import features
+from server.match.abbreviations import SUBSTANCES
 from server.match.normalize import STOPWORDS, normalize, word_set, words
 from server.match.rerank import CLASH_PENALTY
 from server.systems import ICD10CM
@@ -37,7 +38,11 @@ OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is 
 # What a coder never assumes. Not severity: titles name stages by it ("N18.4 ..., stage 4 (severe)")
 # and DSM-5 aliases its codes ("opioid use disorder, mild" is F11.10)
 UNASSUMED = (frozenset({"remission"}),)
+REMISSION = UNASSUMED[0]
 UNSTATED = CLASH_PENALTY
+# A history of a substance use disorder is coded as the disorder in remission (the ICD-10-CM index:
+# history, personal, dependence - see dependence, by drug, in remission); of tobacco use, Z87.891.
+_TOBACCO = frozenset("nicotine tobacco tob cig cigarette smoker smoke smoking smkr vape vaping".split())
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
 
@@ -207,10 +212,18 @@ def _unstated(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarr
         says = np.array([not group.isdisjoint(w) for w in words])
         if not says.any():
             continue
-        said = said or [entry_words(q)[1] for q in batch.queries]
+        said = said or [entry_words(q)[1] | (REMISSION if _history_of_use(q) else frozenset()) for q in batch.queries]
         silent = np.array([not _mentions(entry, group) for entry in said])
         scores = np.where(says & silent[batch.cand_query], scores * UNSTATED, scores)
     return scores
+
+
+def _history_of_use(query) -> bool:
+    """A historical entry about a substance other than tobacco: it says "in remission"."""
+    if not query.assertion.historical:
+        return False
+    words = entry_words(query)[1]
+    return not SUBSTANCES.isdisjoint(words) and _TOBACCO.isdisjoint(words)
 
 
 def _pregnancy_chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
@@ -242,6 +255,8 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
             continue
         readings = [word_set(v.text) for v in query.variants]
         said = frozenset().union(*(w - denied(v.text) for w, v in zip(readings, query.variants)))
+        if _history_of_use(query):  # "h/o heroin addiction": F11.21, not F11.20
+            said |= REMISSION
         row = {c: i for i, c in enumerate(concepts[lo:hi], lo)}
         for i, options in sorted(hits, key=lambda h: -scores[h[0]]):  # a chain ends at the last default
             taken = [(scores[row[b]], row[b]) for b, x in options if b in row and scores[row[b]] < scores[i]
