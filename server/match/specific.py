@@ -35,11 +35,10 @@ PREFERRED = tuple((frozenset({a}), frozenset({b})) for a, b in (("primary", "sec
 _COVERAGE = features.NAMES.index("idf_q_cov")
 PREGNANCY_CHAPTER = ("O", "Z3")
 OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
-# What a coder never assumes. Not severity: titles name stages by it ("N18.4 ..., stage 4 (severe)")
-# and DSM-5 aliases its codes ("opioid use disorder, mild" is F11.10)
-UNASSUMED = (frozenset({"remission"}),)
-REMISSION = UNASSUMED[0]
-UNSTATED = CLASH_PENALTY
+# A coder never assumes remission (nor severity, but titles name stages by it, "N18.4 ..., stage 4
+# (severe)", and DSM-5 aliases its codes, "opioid use disorder, mild" is F11.10)
+REMISSION = frozenset({"remission"})
+UNSTATED_REMISSION = CLASH_PENALTY
 # A history of a substance use disorder is coded as the disorder in remission (the ICD-10-CM index:
 # history, personal, dependence - see dependence, by drug, in remission); of tobacco use, Z87.891.
 _TOBACCO = frozenset("nicotine tobacco tob cig cigarette smoker smoke smoking smkr vape vaping".split())
@@ -197,33 +196,28 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    out = _unstated(_pregnancy_chapter(out, batch, sub), batch, sub, best_term)
+    out = _unstated_remission(_pregnancy_chapter(out, batch, sub), batch, sub, best_term)
     return _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
 
 
-def _unstated(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
-    """A code reached through a term saying what a coder never assumes (UNASSUMED) when the entry
-    does not mention it scores a quarter ("bipolar I, most recent episode depressed, moderate" is
-    not F31.75 "..., in partial remission, most recent episode depressed"); an alias that says it
-    otherwise ("sober, in recovery") is the curators' word and stands."""
-    words = [sub.term_words[t] for t in best_term.tolist()]
-    said = None
-    for group in UNASSUMED:
-        says = np.array([not group.isdisjoint(w) for w in words])
-        if not says.any():
-            continue
-        said = said or [entry_words(q)[1] | (REMISSION if _history_of_use(q) else frozenset()) for q in batch.queries]
-        silent = np.array([not _mentions(entry, group) for entry in said])
-        scores = np.where(says & silent[batch.cand_query], scores * UNSTATED, scores)
-    return scores
+def _unstated_remission(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
+    """A code reached through a term saying "in remission" when the entry does not mention it
+    scores a quarter ("bipolar I, most recent episode depressed, moderate" is not F31.75 "..., in
+    partial remission, most recent episode depressed"); an alias that says it otherwise ("sober,
+    in recovery") is the curators' word and stands."""
+    says = np.array([not REMISSION.isdisjoint(sub.term_words[t]) for t in best_term.tolist()])
+    if not says.any():
+        return scores
+    entries = [entry_words(q)[1] for q in batch.queries]
+    silent = np.array([not (_mentions(words, REMISSION) or _history_of_use(q, words))
+                       for q, words in zip(batch.queries, entries)])
+    return np.where(says & silent[batch.cand_query], scores * UNSTATED_REMISSION, scores)
 
 
-def _history_of_use(query) -> bool:
-    """A historical entry about a substance other than tobacco: it says "in remission"."""
-    if not query.assertion.historical:
-        return False
-    words = entry_words(query)[1]
-    return not SUBSTANCES.isdisjoint(words) and _TOBACCO.isdisjoint(words)
+def _history_of_use(query, words: frozenset) -> bool:
+    """A historical entry (its content words) about a substance other than tobacco: it says "in
+    remission"."""
+    return query.assertion.historical and not SUBSTANCES.isdisjoint(words) and _TOBACCO.isdisjoint(words)
 
 
 def _pregnancy_chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
@@ -255,7 +249,7 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
             continue
         readings = [word_set(v.text) for v in query.variants]
         said = frozenset().union(*(w - denied(v.text) for w, v in zip(readings, query.variants)))
-        if _history_of_use(query):  # "h/o heroin addiction": F11.21, not F11.20
+        if _history_of_use(query, frozenset().union(*readings)):  # "hx alcohol dependence": F10.21, not F10.20
             said |= REMISSION
         row = {c: i for i, c in enumerate(concepts[lo:hi], lo)}
         for i, options in sorted(hits, key=lambda h: -scores[h[0]]):  # a chain ends at the last default

@@ -60,7 +60,7 @@ class WordRows:
                               np.array(indptr, dtype=np.int64)), shape=(len(sets), len(column) + len(extra or ())))
 
     def weights(self, idf, generic: frozenset, groups: list[frozenset]) -> tuple[np.ndarray, ...]:
-        """Per vocabulary word: IDF, generic (0/1), has a digit (0/1), and its qualifier group
+        """Per vocabulary word: IDF, generic (0/1), a number (0/1), and its qualifier group
         memberships (words x groups). Built once: an index keeps its word weights."""
         if self._weights is None:
             self._weights = _word_weights(list(self.column), idf, generic, groups)
