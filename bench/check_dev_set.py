@@ -28,16 +28,17 @@ DOMAINS = {"general", "bh", "sud", "sdoh"}
 
 
 def term_sets(store: Store) -> tuple[dict, set, set]:
-    """Concepts the matcher answers with (base and map content), base-content term texts,
-    map-only term texts."""
+    """Concepts the matcher answers with (base and map content, and the 7th-character
+    extensions encounter.py picks), base-content term texts, map-only term texts."""
     base = read_base(store)
     base_terms = {(system, term_text(text)) for system, _, text, _ in base.terms}
     maps = read_maps(store, base)
     map_terms = {(system, term_text(text)) for system, _, text, _ in maps.terms} - base_terms
-    return maps.concepts, base_terms, map_terms
+    extended = {(systems.ICD10CM, code) for options in base.extensions.values() for code, _ in options}
+    return set(maps.concepts) | extended, base_terms, map_terms
 
 
-def check_entry(entry: dict, concepts: dict) -> list[str]:
+def check_entry(entry: dict, concepts: set) -> list[str]:
     problems = [f"missing field {k}" for k in REQUIRED if k not in entry]
     if problems:
         return problems
@@ -57,7 +58,7 @@ def check_entry(entry: dict, concepts: dict) -> list[str]:
     return problems
 
 
-def check_file(path: Path, concepts: dict, base_terms: set, map_terms: set, show: int) -> dict:
+def check_file(path: Path, concepts: set, base_terms: set, map_terms: set, show: int) -> dict:
     errors, overlaps, map_overlaps = [], [], []
     ids: Counter = Counter()
     entries = []

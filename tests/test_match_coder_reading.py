@@ -4,7 +4,7 @@ malignant neoplasms, a joint replacement is the presence of an artificial joint,
 female unless the entry says male, remission is never assumed, a stated qualifier is not
 answered otherwise."""
 
-from server.match.implied import implied, trimester
+from server.match.implied import dsm_severity, implied, trimester
 from server.match.normalize import normalize, tokens
 
 
@@ -64,3 +64,18 @@ def test_a_historical_entry_is_coded_by_its_personal_history_code(engine):
 def test_a_history_of_substance_use_disorder_is_the_disorder_in_remission(engine):
     assert top(engine, ["hx of opioid abuse", "history of alcohol dependence", "Former smoker, quit 2012"]) == \
         ["F11.11", "F10.21", "Z87.891"]  # tobacco: Z87.891
+
+
+def test_a_dsm5_severity_reads_as_abuse_or_dependence(engine):
+    assert dsm_severity("mild alcohol use disorder with intoxication") == "alcohol abuse with intoxication"
+    assert dsm_severity("opioid withdrawal in opioid use disorder severe") == "opioid withdrawal in opioid dependence"
+    assert dsm_severity("alcohol use disorder") == ""  # no severity: nothing to read
+    assert top(engine, ["Mild alcohol use disorder with intoxication, uncomplicated",
+                        "Uncomplicated alcohol withdrawal in setting of severe alcohol use disorder",
+                        "cocaine dep w/ cocaine-induced psychosis"]) == ["F10.120", "F10.230", "F14.259"]
+
+
+def test_an_unspecified_code_over_other_unless_the_entry_says_more(engine):
+    assert top(engine, ["Left ankle sprain", "CP ATYPICAL", "Normal first pregnancy, 10 weeks",
+                        "Tobacco use disorder, cigarettes", "Nicotine dependence from vaping"]) == \
+        ["S93.402A", "R07.89", "Z34.01", "F17.210", "F17.290"]

@@ -16,7 +16,7 @@ MAX_SPAN = 3
 MAX_ALTERNATES = 4
 # Abbreviations that are also ordinary words: expanded only when typed in
 # capitals or when the whole entry is terse (the list's own rule).
-ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant lit cap".split())
+ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant lit cap did ms".split())
 # Shorthand the coder reads as it is (ICD-10-CM itself writes NOS and NEC).
 KEEP = frozenset({"nos", "nec"})
 SUBSTANCES = frozenset(

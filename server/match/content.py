@@ -14,7 +14,9 @@ ICD-10-CM answers are billable codes. A non-billable category's title and
 includes-notes lead to its default code (the coder's convention, default_child:
 the child whose qualifiers say least - "unspecified", "without ...", "not
 specified as recurrent" - rather than a laterality, site, "with ..." or "other"),
-and a code with 7th-character extensions is offered as its initial-encounter (A) form."""
+and a code with 7th-character extensions is offered in its default form - initial encounter (A),
+else 0 - the others listed with it for encounter.py (codes with neither, the 7th-digit eye of
+a diabetic retinopathy, are not offered)."""
 
 from __future__ import annotations
 
@@ -67,6 +69,8 @@ class Content:
     concepts: dict[tuple[str, str], Concept] = field(default_factory=dict)
     terms: list[tuple[str, str, str, int]] = field(default_factory=list)  # (system, code, text, kind)
     skipped: dict[str, int] = field(default_factory=dict)
+    # offered ICD-10-CM code -> [code, display] of its 7th-character siblings (encounter.py picks one)
+    extensions: dict[str, list[list[str]]] = field(default_factory=dict)
 
     def add_concept(self, concept: Concept) -> None:
         self.concepts.setdefault((concept.system, concept.code), concept)
@@ -124,8 +128,15 @@ def _icd10cm(store: Store, cs_id: int, content: Content) -> None:
     properties = {code: json.loads(r["properties"]) if r["properties"] else {} for code, r in rows.items()}
     seventh = {code: p.get("seventh_character") for code, p in properties.items()}
 
+    extended: dict[str, list[str]] = {}  # a code less its 7th character -> the billable extensions
+    for code in rows:
+        if seventh[code] and rows[code]["billable"]:
+            extended.setdefault(code[:-1], []).append(code)
+    # the default extension: A (initial encounter), else 0 ("not applicable", "stage unspecified")
+    defaults = {base: next((base + c for c in "A0" if base + c in codes), None) for base, codes in extended.items()}
+
     def offered(code: str) -> bool:
-        return bool(rows[code]["billable"]) and seventh[code] in (None, "A", "0")
+        return bool(rows[code]["billable"]) and (not seventh[code] or defaults[code[:-1]] == code)
 
     def default(code: str, depth: int = 0) -> str | None:
         if offered(code):
@@ -133,7 +144,7 @@ def _icd10cm(store: Store, cs_id: int, content: Content) -> None:
         kids = [c for c in children.get(code, []) if c in rows]
         if not kids or depth > 4 or properties[code].get("kind") in ("chapter", "block"):
             return None
-        pick = (next((c for c in kids if seventh[c] in ("A", "0")), None)
+        pick = (next((c for c in kids if seventh[c] and offered(c)), None)
                 or default_child(rows[code]["display"], [(c, rows[c]["display"]) for c in kids]))
         return default(pick, depth + 1) if pick else None
 
@@ -141,6 +152,9 @@ def _icd10cm(store: Store, cs_id: int, content: Content) -> None:
     for code, r in rows.items():
         if offered(code):
             content.add_concept(Concept(systems.ICD10CM, code, r["display"], True))
+    for base, codes in extended.items():
+        if defaults[base] and len(codes) > 1:
+            content.extensions[defaults[base]] = [[c, rows[c]["display"]] for c in sorted(codes)]
     for r in store.query("SELECT code, value, use FROM designations WHERE cs_id = ? ORDER BY rowid", (cs_id,)):
         to = target.get(r["code"])
         if to is None:

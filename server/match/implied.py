@@ -15,9 +15,10 @@ _WEEKS = re.compile(r"^(\d{1,2})(?:w|wk|wks|week|weeks)?$")
 _WEEK_WORDS = frozenset({"w", "wk", "wks", "week", "weeks"})
 _PREGNANCY = frozenset(
     "pregnant pregnancy gestation gestational ga iup prenatal antenatal preeclampsia pre-eclampsia eclampsia "
-    "hyperemesis gravid gravida preterm labor placenta previa obstetric gdm pih pprom prom".split())
+    "hyperemesis gravid gravida preterm labor placenta previa obstetric gdm pih pprom prom primigravida multigravida "
+    "primip multip".split())
 _GRAVIDA = re.compile(r"^g\d+p\d+")
-TRIMESTERS = frozenset({"first", "second", "third", "1st", "2nd", "3rd", "trimester", "tri"})
+TRIMESTER_SAID = frozenset({"trimester", "trimesters", "tri"})  # not "first" alone: "first pregnancy"
 
 _LEVEL = re.compile(r"^([tl])(\d{1,2})(?:-([tls])?(\d{1,2}))?$")  # cervical codes name their levels
 _REGION = {"t": "thoracic", "l": "lumbar"}
@@ -60,7 +61,7 @@ def _region(token: str) -> str | None:
 def implied(tokens: list[str]) -> list[str]:
     """The entry's (normalized) tokens as a coder reads them: each in its place, words added at the end."""
     out = list(tokens)
-    if not TRIMESTERS & set(tokens):
+    if not TRIMESTER_SAID & set(tokens):
         weeks = _gestational_weeks(tokens)
         if weeks is not None:
             out += [trimester(weeks), "trimester"]
@@ -69,3 +70,17 @@ def implied(tokens: list[str]) -> list[str]:
     if _LONG_BONES & set(tokens):
         out = [_END.get(t, t) for t in out]
     return out
+
+
+_SEVERITY_BEFORE = re.compile(r"\b(mild|moderate|severe) (\w+) use disorder\b")
+_SEVERITY_AFTER = re.compile(r"\b(\w+) use disorder (mild|moderate|severe)\b")
+_CODED_AS = {"mild": "abuse", "moderate": "dependence", "severe": "dependence"}
+
+
+def dsm_severity(reading: str) -> str:
+    """A DSM-5 use disorder in ICD-10-CM's words: mild is abuse, moderate or severe dependence
+    ("mild alcohol use disorder with intoxication" reads "alcohol abuse with intoxication",
+    F10.12-); "" when the reading names none."""
+    out = _SEVERITY_BEFORE.sub(lambda m: f"{m[2]} {_CODED_AS[m[1]]}", reading)
+    out = _SEVERITY_AFTER.sub(lambda m: f"{m[1]} {_CODED_AS[m[2]]}", out)
+    return out if out != reading else ""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from server import systems
-from server.match import candidates, content, features, query as q_mod, specific
+from server.match import candidates, content, encounter, features, query as q_mod, specific
 from server.match.index import MatchIndex
 from server.match.rerank import Reranker
 from server.match.result import AUTO, NO_MATCH, REVIEW, MatchResult, SystemMatches, TextCandidate
@@ -87,12 +87,15 @@ class Matcher:
                           bool(sub.flags[top, 4]) if top is not None else False,
                           bool(sub.flags[top, 3]) if top is not None else False, query.assertion, threshold)
         out = SystemMatches(system, decision)
+        texts = [v.text for v in query.variants]
         for concept, conf, term, reading in list(zip(ranked.concepts, ranked.confidences, ranked.terms,
                                                      ranked.readings))[:limit]:
             variant = query.variants[int(reading)]
             kind = content.KIND_NAMES[int(sub.term_kind[term])]
-            evidence = "; ".join((f"{kind} '{sub.terms[term]}'",) + variant.evidence)
+            code, display, why = encounter.extend(sub.codes[concept], sub.displays[concept], texts,
+                                                  self.index.base.extensions)
+            evidence = "; ".join((f"{kind} '{sub.terms[term]}'",) + variant.evidence + ((why,) if why else ()))
             out.candidates.append(TextCandidate(
-                system, self.versions.get(system, ""), sub.codes[concept], sub.displays[concept],
+                system, self.versions.get(system, ""), code, display,
                 round(float(conf), 4), sub.terms[term], evidence, CATEGORY_SYSTEMS.get(system, EQUIVALENT)))
         return out

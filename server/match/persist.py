@@ -20,7 +20,7 @@ from server.match.content import Concept, Content
 from server.match.index import MatchIndex, SystemIndex, index_dir
 
 log = logging.getLogger("termbridge.match")
-FORMAT = "1"  # of the files below; the content version is the folder name
+FORMAT = "2"  # of the files below; the content version is the folder name
 
 
 def save(index: MatchIndex, db_path: str) -> Path | None:
@@ -34,7 +34,7 @@ def save(index: MatchIndex, db_path: str) -> Path | None:
         base = index.base
         meta = {"fingerprint": index.fingerprint, "version": FORMAT, "skipped": base.skipped,
                 "concepts": [[c.system, c.code, c.display, c.billable, c.category] for c in base.concepts.values()],
-                "terms": base.terms, "systems": []}
+                "terms": base.terms, "extensions": base.extensions, "systems": []}
         for n, sub in enumerate(index.systems.values()):
             meta["systems"].append({"system": sub.system, "codes": sub.codes, "displays": sub.displays,
                                     "terms": sub.terms})
@@ -63,7 +63,7 @@ def load(db_path: str, fingerprint: str) -> MatchIndex | None:
     if meta.get("fingerprint") != fingerprint or meta.get("version") != FORMAT:
         return None
     base = Content(concepts={(s, c): Concept(s, c, d, b, g) for s, c, d, b, g in meta["concepts"]},
-                   terms=[tuple(t) for t in meta["terms"]], skipped=meta["skipped"])
+                   terms=[tuple(t) for t in meta["terms"]], skipped=meta["skipped"], extensions=meta["extensions"])
     systems = {}
     for n, state in enumerate(meta["systems"]):
         arrays = np.load(folder / f"{n}.arrays.npz")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.match import abbreviations
+from server.match import abbreviations, encounter
 from server.match.abbreviations import Variant
 from server.match.assertion import Assertion, detect
-from server.match.implied import implied
+from server.match.implied import dsm_severity, implied
 from server.match.normalize import normalize, tokens
 
 AS_TYPED, CORE, EXPANDED, OTHER_SENSE, SPELLING, ASSERTION = range(6)
@@ -62,6 +62,12 @@ def prepare(text: str, index) -> Query:
     fixed, fixes = _spelling(primary.text, index.speller)
     if fixes:
         variants.append(Variant(fixed, SPELLING, primary.evidence + tuple(fixes)))
+    plain = encounter.without_cues(fixed)
+    if plain:
+        variants.append(Variant(plain, EXPANDED, primary.evidence + tuple(fixes) + ("encounter -> 7th character",)))
+    coded = dsm_severity(fixed)
+    if coded:
+        variants.append(Variant(coded, EXPANDED, primary.evidence + tuple(fixes) + ("DSM-5 severity -> abuse or dependence",)))
     for flag, prefix in (("family", "family history of"), ("historical", "personal history of")):
         if getattr(parsed.assertion, flag):
             variants.append(Variant(f"{prefix} {first.text}", ASSERTION,

@@ -30,8 +30,10 @@ UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unsp
 ASSUMED = frozenset({"unilateral", "primary"})  # what a coder assumes; entries rarely say it
 DEFAULT_WORDS = frozenset({"without", "uncomplicated", "not"})  # all a default sibling may say more
 # (what a coder assumes when the entry is silent, what it is assumed over): "primary" osteoarthritis,
-# a "female" breast
-PREFERRED = tuple((frozenset({a}), frozenset({b})) for a, b in (("primary", "secondary"), ("female", "male")))
+# a "female" breast, an "unspecified" ligament rather than an "other" one
+PREFERRED = tuple((frozenset({a}), frozenset({b})) for a, b in (("primary", "secondary"), ("female", "male"),
+                                                                  ("unspecified", "other")))
+OTHER = frozenset({"other"})  # every "Other ..." title says it: not the entry's word
 _COVERAGE = features.NAMES.index("idf_q_cov")
 PREGNANCY_CHAPTER = ("O", "Z3")
 OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
@@ -254,9 +256,7 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
         row = {c: i for i, c in enumerate(concepts[lo:hi], lo)}
         for i, options in sorted(hits, key=lambda h: -scores[h[0]]):  # a chain ends at the last default
             taken = [(scores[row[b]], row[b]) for b, x in options if b in row and scores[row[b]] < scores[i]
-                     and not _mentions(said, x) and (coverage[row[b]] >= coverage[i] - 1e-6
-                                                     or any(_within(w, sub.display_words[b]) for w in readings)
-                                                     or _mentions(sub.term_words[best_term[i]], x))]
+                     and not _mentions(said, x) and _default_fits(b, row[b], x, i, readings, sub, coverage, best_term)]
             if taken:
                 _swap(scores, support, i, max(taken)[1])
         for i in sorted((i for i, c in enumerate(concepts[lo:hi], lo) if c in named), key=lambda i: -scores[i]):
@@ -265,6 +265,18 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
             if having:
                 _swap(scores, support, i, max(having)[1])
     return scores, support
+
+
+def _default_fits(b: int, at: int, x: frozenset, i: int, readings, sub, coverage: np.ndarray,
+                  best_term: np.ndarray) -> bool:
+    """Default b (its row `at`) fits the entry as well as candidate row i that has x more: it covers
+    as much of it, or the entry says nothing b's display does not, or i's best term says x (but an
+    "Other ..." code is the default's only when the entry says nothing more: "atypical chest pain"
+    is R07.89)."""
+    within = any(_within(w, sub.display_words[b]) for w in readings)
+    if x == OTHER:
+        return within
+    return coverage[at] >= coverage[i] - 1e-6 or within or _mentions(sub.term_words[best_term[i]], x)
 
 
 def _swap(scores: np.ndarray, support: np.ndarray, i: int, j: int) -> None:
