@@ -70,6 +70,8 @@ def test_a_dsm5_severity_reads_as_abuse_or_dependence(engine):
     assert dsm_severity("mild alcohol use disorder with intoxication") == "alcohol abuse with intoxication"
     assert dsm_severity("opioid withdrawal in opioid use disorder severe") == "opioid withdrawal in opioid dependence"
     assert dsm_severity("alcohol use disorder") == ""  # no severity: nothing to read
+    assert dsm_severity("withdrawal with severe use disorder") == "withdrawal with dependence"
+    assert dsm_severity("stimulant use disorder severe cocaine") == "cocaine dependence cocaine"
     assert top(engine, ["Mild alcohol use disorder with intoxication, uncomplicated",
                         "Uncomplicated alcohol withdrawal in setting of severe alcohol use disorder",
                         "cocaine dep w/ cocaine-induced psychosis"]) == ["F10.120", "F10.230", "F14.259"]
@@ -79,3 +81,8 @@ def test_an_unspecified_code_over_other_unless_the_entry_says_more(engine):
     assert top(engine, ["Left ankle sprain", "CP ATYPICAL", "Normal first pregnancy, 10 weeks",
                         "Tobacco use disorder, cigarettes", "Nicotine dependence from vaping"]) == \
         ["S93.402A", "R07.89", "Z34.01", "F17.210", "F17.290"]
+
+
+def test_methamphetamine_is_a_stimulant_and_a_condition_in_pregnancy_complicates_it(engine):
+    assert top(engine, ["METH DEPEND", "Methamphetamine-induced psychotic disorder with hallucinations",
+                        "Smoking cigarettes during pregnancy, third trimester"]) == ["F15.20", "F15.951", "O99.333"]

@@ -72,15 +72,19 @@ def implied(tokens: list[str]) -> list[str]:
     return out
 
 
-_SEVERITY_BEFORE = re.compile(r"\b(mild|moderate|severe) (\w+) use disorder\b")
+_SEVERITY_BEFORE = re.compile(r"\b(mild|moderate|severe) (?:(\w+) )?use disorder\b")
 _SEVERITY_AFTER = re.compile(r"\b(\w+) use disorder (mild|moderate|severe)\b")
 _CODED_AS = {"mild": "abuse", "moderate": "dependence", "severe": "dependence"}
+_COCAINE_STIMULANT = re.compile(r"\bstimulant (abuse|dependence)\b")  # DSM-5 "stimulant use disorder, cocaine"
 
 
 def dsm_severity(reading: str) -> str:
     """A DSM-5 use disorder in ICD-10-CM's words: mild is abuse, moderate or severe dependence
     ("mild alcohol use disorder with intoxication" reads "alcohol abuse with intoxication",
-    F10.12-); "" when the reading names none."""
-    out = _SEVERITY_BEFORE.sub(lambda m: f"{m[2]} {_CODED_AS[m[1]]}", reading)
+    F10.12-; "stimulant use disorder, severe, cocaine" reads "cocaine dependence"); "" when the
+    reading names none."""
+    out = _SEVERITY_BEFORE.sub(lambda m: " ".join(w for w in (m[2], _CODED_AS[m[1]]) if w), reading)
     out = _SEVERITY_AFTER.sub(lambda m: f"{m[1]} {_CODED_AS[m[2]]}", out)
+    if out != reading and "cocaine" in out.split():
+        out = _COCAINE_STIMULANT.sub(r"cocaine \1", out)
     return out if out != reading else ""
