@@ -86,3 +86,10 @@ def test_an_unspecified_code_over_other_unless_the_entry_says_more(engine):
 def test_methamphetamine_is_a_stimulant_and_a_condition_in_pregnancy_complicates_it(engine):
     assert top(engine, ["METH DEPEND", "Methamphetamine-induced psychotic disorder with hallucinations",
                         "Smoking cigarettes during pregnancy, third trimester"]) == ["F15.20", "F15.951", "O99.333"]
+
+
+def test_bipolar_two_is_one_code_and_weeks_of_gestation_only_add_to_one(engine):
+    assert top(engine, ["Bipolar II disorder, current episode depressed, on lamotrigine", "LAC L HAND INIT",
+                        "Gestational diabetes requiring insulin, 32 weeks", "Pregnancy at 22 weeks"]) == \
+        ["F31.81", "S61.412A", "O24.414", "Z3A.22"]
+    assert top(engine, ["Anemia in pregnancy, 24 weeks"]) == ["O99.012"]  # Z3A.24 only adds to it

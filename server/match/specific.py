@@ -16,6 +16,7 @@ states a trimester is coded in the pregnancy chapter."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -36,6 +37,11 @@ PREFERRED = tuple((frozenset({a}), frozenset({b})) for a, b in (("primary", "sec
 OTHER = frozenset({"other"})  # every "Other ..." title says it: not the entry's word
 _COVERAGE = features.NAMES.index("idf_q_cov")
 PREGNANCY_CHAPTER = ("O", "Z3")
+WEEKS_OF_GESTATION = "Z3A"
+_GESTATIONAL_AGE = frozenset("weeks week wks wk w gestation gestational pregnancy pregnant at of first second third "
+                             "trimester ga iup".split())
+BIPOLAR_TWO = "F31.81"
+_BIPOLAR_TWO = re.compile(r"\bbipolar (2|ii|type ?(2|ii))\b|\bbipolar type2\b")
 OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
 # A coder never assumes remission (nor severity, but titles name stages by it, "N18.4 ..., stage 4
 # (severe)", and DSM-5 aliases its codes, "opioid use disorder, mild" is F11.10)
@@ -198,7 +204,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    out = _unstated_remission(_pregnancy_chapter(out, batch, sub), batch, sub, best_term)
+    out = _unstated_remission(_bipolar_two(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub, best_term)
     return _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
 
 
@@ -230,8 +236,26 @@ def _pregnancy_chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
     stated = np.array([any("trimester" in word_set(v.text) for v in q.variants) for q in batch.queries])
     if not stated.any():
         return scores
-    outside = np.array([not sub.codes[c].startswith(PREGNANCY_CHAPTER) for c in batch.cand_concept.tolist()])
-    return np.where(stated[batch.cand_query] & outside, scores * OUTSIDE_CHAPTER, scores)
+    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
+    outside = np.array([not code.startswith(PREGNANCY_CHAPTER) for code in codes])
+    # Z3A "weeks of gestation" is an additional code: the main one when the entry says no more
+    weeks = np.array([code.startswith(WEEKS_OF_GESTATION) for code in codes])
+    more = np.array([any(w not in _GESTATIONAL_AGE and not any(ch.isdigit() for ch in w)
+                         for w in word_set(q.variants[0].text)) for q in batch.queries])
+    aside = outside | (weeks & more[batch.cand_query])
+    return np.where(stated[batch.cand_query] & aside, scores * OUTSIDE_CHAPTER, scores)
+
+
+def _bipolar_two(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """Bipolar II disorder is F31.81 whatever its episode: any other F31 code scores half."""
+    if sub.system != ICD10CM:
+        return scores
+    said = np.array([any(_BIPOLAR_TWO.search(v.text) for v in q.variants) for q in batch.queries])
+    if not said.any():
+        return scores
+    other = np.array([code.startswith("F31") and code != BIPOLAR_TWO
+                      for code in (sub.codes[c] for c in batch.cand_concept.tolist())])
+    return np.where(said[batch.cand_query] & other, scores * CLASH_PENALTY, scores)
 
 
 def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray,
