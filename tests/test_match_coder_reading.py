@@ -93,3 +93,10 @@ def test_bipolar_two_is_one_code_and_weeks_of_gestation_only_add_to_one(engine):
                         "Gestational diabetes requiring insulin, 32 weeks", "Pregnancy at 22 weeks"]) == \
         ["F31.81", "S61.412A", "O24.414", "Z3A.22"]
     assert top(engine, ["Anemia in pregnancy, 24 weeks"]) == ["O99.012"]  # Z3A.24 only adds to it
+
+
+def test_a_negative_finding_never_answers_an_entry_that_is_not_negated(engine):
+    passive, denied = engine.match_texts(["Passive suicidal thoughts, no plan or intent", "No suicidal thoughts"],
+                                         ["snomed"], 2)
+    assert passive.results[0].candidates[0].code == "6471006"  # Suicidal thoughts, not 134420004
+    assert denied.assertion.negated and denied.results[0].decision != "auto"

@@ -25,7 +25,7 @@ from server.match import features
 from server.match.abbreviations import SUBSTANCES
 from server.match.normalize import STOPWORDS, normalize, word_set, words
 from server.match.rerank import CLASH_PENALTY
-from server.systems import ICD10CM
+from server.systems import ICD10CM, SNOMED
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
 ASSUMED = frozenset({"unilateral", "primary"})  # what a coder assumes; entries rarely say it
@@ -40,6 +40,8 @@ PREGNANCY_CHAPTER = ("O", "Z3")
 WEEKS_OF_GESTATION = "Z3A"
 _GESTATIONAL_AGE = frozenset("weeks week wks wk w gestation gestational pregnancy pregnant at of first second third "
                              "trimester ga iup".split())
+NEGATIVE_FINDING = ("no ", "not ", "denies ", "negative for ", "absence of ")
+NEGATIVE_FINDING_PENALTY = 0.1  # it says the opposite of the entry
 BIPOLAR_TWO = "F31.81"
 _BIPOLAR_TWO = re.compile(r"\bbipolar (2|ii|type ?(2|ii))\b|\bbipolar type2\b")
 OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
@@ -183,6 +185,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     what the entry is silent on, per candidate the row whose support the calibrator reads: a
     promoted code is supported as well as the displaced code's best term supports it)."""
     support = np.arange(len(scores))
+    scores = _negative_finding(scores, batch, sub, best_term)
     pairs = sub.specific_siblings
     if not (pairs or sub.default_siblings) or not len(scores):
         return scores, support
@@ -244,6 +247,19 @@ def _pregnancy_chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
                          for w in word_set(q.variants[0].text)) for q in batch.queries])
     aside = outside | (weeks & more[batch.cand_query])
     return np.where(stated[batch.cand_query] & aside, scores * OUTSIDE_CHAPTER, scores)
+
+
+def _negative_finding(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
+    """A SNOMED CT concept reached through a term that is itself a negative finding ("No suicidal
+    thoughts") scores a tenth for an entry that is not negated ("Passive suicidal thoughts, no
+    plan"). (In ICD-10-CM and the SDOH categories a "no ..." term names a need: "no heat".)"""
+    if sub.system != SNOMED or not len(scores):
+        return scores
+    negative = np.array([sub.terms[t].startswith(NEGATIVE_FINDING) for t in best_term.tolist()])
+    if not negative.any():
+        return scores
+    asserted = np.array([not q.assertion.negated for q in batch.queries])
+    return np.where(negative & asserted[batch.cand_query], scores * NEGATIVE_FINDING_PENALTY, scores)
 
 
 def _bipolar_two(scores: np.ndarray, batch, sub) -> np.ndarray:
