@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 _WEEKS = re.compile(r"^(\d{1,2})(?:w|wk|wks|week|weeks)?$")
-_WEEK_WORDS = frozenset({"w", "wk", "wks", "week", "weeks"})
+WEEK_WORDS = frozenset({"w", "wk", "wks", "week", "weeks"})
 _PREGNANCY = frozenset(
     "pregnant pregnancy gestation gestational ga iup prenatal antenatal preeclampsia pre-eclampsia eclampsia "
     "hyperemesis gravid gravida preterm labor placenta previa obstetric gdm pih pprom prom primigravida multigravida "
@@ -39,7 +39,7 @@ def _gestational_weeks(tokens: list[str]) -> int | None:
         return None
     for i, token in enumerate(tokens):
         match = _WEEKS.match(token)
-        if match and (match.group(0) != match.group(1) or tokens[i + 1:i + 2] and tokens[i + 1] in _WEEK_WORDS):
+        if match and (match.group(0) != match.group(1) or tokens[i + 1:i + 2] and tokens[i + 1] in WEEK_WORDS):
             weeks = int(match.group(1))
             if 4 <= weeks <= 42:
                 return weeks

@@ -60,14 +60,13 @@ def prepare(text: str, index) -> Query:
     else:
         first = primary
     fixed, fixes = _spelling(primary.text, index.speller)
+    read = primary.evidence + tuple(fixes)
     if fixes:
-        variants.append(Variant(fixed, SPELLING, primary.evidence + tuple(fixes)))
-    plain = encounter.without_cues(fixed)
-    if plain:
-        variants.append(Variant(plain, EXPANDED, primary.evidence + tuple(fixes) + ("encounter -> 7th character",)))
-    coded = dsm_severity(fixed)
-    if coded:
-        variants.append(Variant(coded, EXPANDED, primary.evidence + tuple(fixes) + ("DSM-5 severity -> abuse or dependence",)))
+        variants.append(Variant(fixed, SPELLING, read))
+    for reading, why in ((encounter.without_cues(fixed), "encounter -> 7th character"),
+                         (dsm_severity(fixed), "DSM-5 severity -> abuse or dependence")):
+        if reading:
+            variants.append(Variant(reading, EXPANDED, read + (why,)))
     for flag, prefix in (("family", "family history of"), ("historical", "personal history of")):
         if getattr(parsed.assertion, flag):
             variants.append(Variant(f"{prefix} {first.text}", ASSERTION,

@@ -23,6 +23,7 @@ import numpy as np
 
 from server.match import features
 from server.match.abbreviations import SUBSTANCES
+from server.match.implied import WEEK_WORDS
 from server.match.normalize import STOPWORDS, normalize, word_set, words
 from server.match.rerank import CLASH_PENALTY
 from server.systems import ICD10CM, SNOMED
@@ -38,8 +39,8 @@ OTHER = frozenset({"other"})  # every "Other ..." title says it: not the entry's
 _COVERAGE = features.NAMES.index("idf_q_cov")
 PREGNANCY_CHAPTER = ("O", "Z3")
 WEEKS_OF_GESTATION = "Z3A"
-_GESTATIONAL_AGE = frozenset("weeks week wks wk w gestation gestational pregnancy pregnant at of first second third "
-                             "trimester ga iup".split())
+_GESTATIONAL_AGE = WEEK_WORDS | frozenset("gestation gestational pregnancy pregnant at of first second third "
+                                          "trimester ga iup".split())
 NEGATIVE_FINDING = ("no ", "not ", "denies ", "negative for ", "absence of ")
 NEGATIVE_FINDING_PENALTY = 0.1  # it says the opposite of the entry
 BIPOLAR_TWO = "F31.81"
