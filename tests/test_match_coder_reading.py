@@ -4,6 +4,10 @@ malignant neoplasms, a joint replacement is the presence of an artificial joint,
 female unless the entry says male, remission is never assumed, a stated qualifier is not
 answered otherwise."""
 
+import simple_icd_10_cm
+
+from server.match import mental, poisoning
+from server.match.abbreviations import expand
 from server.match.implied import dsm_severity, implied, trimester
 from server.match.normalize import normalize, tokens
 
@@ -100,3 +104,57 @@ def test_a_negative_finding_never_answers_an_entry_that_is_not_negated(engine):
                                          ["snomed"], 2)
     assert passive.results[0].candidates[0].code == "6471006"  # Suicidal thoughts, not 134420004
     assert denied.assertion.negated and denied.results[0].decision != "auto"
+
+
+def test_a_drug_is_read_by_the_class_its_poisoning_codes_name(engine):
+    for drug, category in ((d, c) for d, c in _drug_table()):
+        title = simple_icd_10_cm.get_description(category).lower()
+        assert title.endswith(poisoning.drug_classes()[drug]), (drug, category, title)
+    assert poisoning.reading("sertraline overdose") == \
+        "poisoning by selective serotonin reuptake inhibitors accidental"
+    assert poisoning.reading("took 30 quetiapine tabs in a suicide attempt").startswith(
+        "poisoning by other antipsychotics and neuroleptics intentional self-harm")
+    assert poisoning.reading("adverse effect of lithium tremor") == \
+        "adverse effect of other antipsychotics and neuroleptics tremor"
+    assert poisoning.reading("depression on sertraline 100 mg tabs") == ""  # no overdose, no intent
+    assert top(engine, ["Zoloft overdose", "Deliberate ingestion of clonazepam", "Adverse effect of lithium, tremor",
+                        "Took 12 amitriptyline tablets intending to die"]) == \
+        ["T43.221A", "T42.4X2A", "T43.595A", "T43.012A"]
+
+
+def _drug_table():
+    import csv
+    with open(poisoning.DRUG_CLASSES_FILE, encoding="utf-8") as fh:
+        return [(r["drug"], r["category"]) for r in csv.DictReader(fh, delimiter="\t")]
+
+
+def test_an_unstated_intent_is_accidental_and_a_stated_one_is_kept(engine):
+    assert poisoning.stated_intent(["heroin overdose"]) is None
+    assert poisoning.stated_intent(["acetaminophen overdose suicide attempt"]) == "intentional self-harm"
+    assert poisoning.stated_intent(["accidental ingestion of grandmother s pills"]) == "accidental"
+    assert top(engine, ["Fentanyl overdose, narcan given", "Intentional fentanyl overdose"]) == \
+        ["T40.411A", "T40.412A"]
+
+
+def test_a_unit_after_a_number_is_no_abbreviation():
+    readings = [v.text for v in expand(tokens(normalize("depression started sertraline 25 mg")))]
+    assert not any("myasthenia" in r for r in readings)
+    assert any("magnesium" in r for r in (v.text for v in expand(["low", "mg"], terse=True)))
+
+
+def test_psychiatric_wording_reads_as_icd10cm_words(engine):
+    assert read("Bipolar I, presently depressed, moderate severity")[2:] == \
+        ["current", "episode", "depressed", "moderate"]
+    assert mental.reading("recurrent major depression severe with mood-congruent delusions") == \
+        "recurrent major depression severe with psychotic features"
+    assert mental.reading("alcohol dependence with withdrawal with visual hallucinations") == \
+        "alcohol dependence with withdrawal with perceptual disturbance"
+    assert mental.reading("anxiety secondary to hyperthyroidism") == "anxiety due to known physiological condition"
+    assert mental.reading("depression due to job loss") == ""  # no physiological condition
+    assert mental.reading("panic disorder in pregnancy first trimester") == \
+        "other mental disorders complicating pregnancy first trimester"
+    assert mental.reading("opioid use disorder in pregnancy") == ""  # drug use complicating it: O99.32-
+    assert top(engine, ["Single episode MDD, severe, with auditory hallucinations",
+                        "Depression secondary to hypothyroidism", "ETOH dependence, withdrawal w/ visual hallucinations",
+                        "Bipolar I, presently manic, severe", "Generalized anxiety disorder in pregnancy, 30 weeks"]) == \
+        ["F32.3", "F06.31", "F10.232", "F31.13", "O99.343"]

@@ -3,7 +3,8 @@ SDOH codes with calibrated confidence.
 
 Pipeline (matcher.Matcher, one batch at a time):
   1. normalize + assertion (ConText-style cues: negated, historical, uncertain, family), and
-     what a coder reads into the entry (implied: trimester of a gestational age, spinal region);
+     what a coder reads into the entry (implied: trimester of a gestational age, spinal region;
+     poisoning: a drug's class and the intent; mental: psychiatric wording in ICD-10-CM's words);
   2. abbreviations (mappings/abbreviations.tsv, every sense kept) and spelling;
   3. candidates over all designations (index, candidates): exact, order-free,
      character n-gram and word TF-IDF;

@@ -5,6 +5,7 @@ of an ambiguous abbreviation kept as an alternative query, most likely first."""
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,9 @@ MAX_ALTERNATES = 4
 # Abbreviations that are also ordinary words: expanded only when typed in
 # capitals or when the whole entry is terse (the list's own rule).
 ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant lit cap did ms".split())
+# Units of a dose or a result: "sertraline 25 mg" is not myasthenia gravis.
+UNITS = frozenset("mg mcg g ml cc mmol meq iu u units kg lb lbs mm cm".split())
+_NUMBER = re.compile(r"^\d+([.,]\d+)?$")
 # Shorthand the coder reads as it is (ICD-10-CM itself writes NOS and NEC).
 KEEP = frozenset({"nos", "nec"})
 SUBSTANCES = frozenset(
@@ -58,7 +62,7 @@ def _senses(table, span: list[str], previous: str, allow_ordinary: bool) -> tupl
     senses = table.get(key)
     if not senses or key in KEEP or any(s.cue for s in senses):
         return None
-    if key in ORDINARY_WORDS and not allow_ordinary:
+    if key in ORDINARY_WORDS and not allow_ordinary or key in UNITS and _NUMBER.match(previous):
         return None
     if previous in SUBSTANCES:  # "etoh dep" is dependence, not depression
         senses = tuple(sorted(senses, key=lambda s: s.domain != "sud"))

@@ -39,7 +39,8 @@ ALIAS_DIR = MAPPINGS_DIR / "aliases"
 CLINICAL_ALIASES = ALIAS_DIR / "clinical_aliases.tsv"
 SNOMED_DESCRIPTIONS = ALIAS_DIR / "snomed_public_descriptions.tsv"
 SDOH_CATEGORIES = ALIAS_DIR / "sdohcc_categories.tsv"
-BASE_FILES = (CLINICAL_ALIASES, SNOMED_DESCRIPTIONS, SDOH_CATEGORIES, MAPPINGS_DIR / "abbreviations.tsv")
+BASE_FILES = (CLINICAL_ALIASES, SNOMED_DESCRIPTIONS, SDOH_CATEGORIES, MAPPINGS_DIR / "abbreviations.tsv",
+              MAPPINGS_DIR / "drug_classes.tsv")
 
 # Where a designation came from (a feature of the re-ranker).
 PREFERRED, INCLUSION, CATEGORY, ALIAS, MAP_LABEL, VIA_MAP, PUBLIC = range(7)

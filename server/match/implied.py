@@ -4,7 +4,10 @@
 - the spinal region of a thoracic or lumbar level, in the level's place ("L4-5 disc herniation"
   is lumbar; a rare token like "l4-5" would pull in whatever terms share it; ICD-10-CM names
   cervical levels itself);
-- the end of a long bone as ICD-10-CM names it ("distal radius" is its "lower end").
+- the end of a long bone as ICD-10-CM names it ("distal radius" is its "lower end");
+- a severity without the word "severity" ("moderate severity" is "moderate", not F31.30's "mild or
+  moderate severity"), a bipolar disorder's present state as its current episode ("bipolar I,
+  presently depressed" is "..., current episode depressed").
 For the entry's readings only (as typed stays as typed), never the index's terms."""
 
 from __future__ import annotations
@@ -58,6 +61,23 @@ def _region(token: str) -> str | None:
     return _REGION[first] if last == first else _SPANNING.get((first, last))
 
 
+_SEVERITIES = frozenset({"mild", "moderate", "severe"})
+_NOW = frozenset({"currently", "presently", "current", "now"})
+_EPISODES = frozenset({"depressed", "manic", "hypomanic", "mixed"})
+
+
+def _severity_and_episode(tokens: list[str]) -> list[str]:
+    out = []
+    for i, token in enumerate(tokens):
+        if token == "severity" and ({out[-1] if out else ""} | set(tokens[i + 1:i + 2])) & _SEVERITIES:
+            continue
+        if token in _NOW and tokens[i + 1:i + 2] and tokens[i + 1] in _EPISODES and "bipolar" in tokens:
+            out += ["current", "episode"]
+            continue
+        out.append(token)
+    return out
+
+
 def implied(tokens: list[str]) -> list[str]:
     """The entry's (normalized) tokens as a coder reads them: each in its place, words added at the end."""
     out = list(tokens)
@@ -69,6 +89,8 @@ def implied(tokens: list[str]) -> list[str]:
         out = [_region(t) or t for t in out]
     if _LONG_BONES & set(tokens):
         out = [_END.get(t, t) for t in out]
+    if "severity" in tokens or _NOW & set(tokens):
+        out = _severity_and_episode(out)
     return out
 
 

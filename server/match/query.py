@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from server.match import abbreviations, encounter
+from server.match import abbreviations, encounter, mental, poisoning
 from server.match.abbreviations import Variant
 from server.match.assertion import Assertion, detect
 from server.match.implied import dsm_severity, implied
@@ -64,7 +64,9 @@ def prepare(text: str, index) -> Query:
     if fixes:
         variants.append(Variant(fixed, SPELLING, read))
     for reading, why in ((encounter.without_cues(fixed), "encounter -> 7th character"),
-                         (dsm_severity(fixed), "DSM-5 severity -> abuse or dependence")):
+                         (dsm_severity(fixed), "DSM-5 severity -> abuse or dependence"),
+                         (poisoning.reading(fixed), "drug -> its class, overdose -> poisoning"),
+                         (mental.reading(fixed), "psychiatric wording -> ICD-10-CM's")):
         if reading:
             variants.append(Variant(reading, EXPANDED, read + (why,)))
     for flag, prefix in (("family", "family history of"), ("historical", "personal history of")):

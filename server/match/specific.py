@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from server.match import features
+from server.match import features, poisoning
 from server.match.abbreviations import SUBSTANCES
 from server.match.implied import WEEK_WORDS
 from server.match.normalize import STOPWORDS, normalize, word_set, words
@@ -186,7 +186,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     what the entry is silent on, per candidate the row whose support the calibrator reads: a
     promoted code is supported as well as the displaced code's best term supports it)."""
     support = np.arange(len(scores))
-    scores = _negative_finding(scores, batch, sub, best_term)
+    scores = poisoning.by_intent(_negative_finding(scores, batch, sub, best_term), batch, sub)
     pairs = sub.specific_siblings
     if not (pairs or sub.default_siblings) or not len(scores):
         return scores, support

@@ -20,6 +20,7 @@ from server.match.normalize import stem
 
 CUTOFF = 85
 MIN_LENGTH = 4
+RARE = 1  # a misspelling is not corrected into a word the index has only this often ("fluctuant" is no "fluctuans")
 SPREAD = 2  # known words compared with an unknown one: this much shorter or longer at most
 
 
@@ -80,7 +81,8 @@ class Speller:
             at += 1
         if completions:
             return max(completions, key=lambda w: (self.counts[w], -len(w))), "completion"
-        near = process.extract(word, self._near(word), scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=5)
+        near = [m for m in process.extract(word, self._near(word), scorer=fuzz.ratio, score_cutoff=CUTOFF, limit=5)
+                if self.counts[m[0]] > RARE]
         if not near:
             return None
         best = max(near, key=lambda m: (m[1], self.counts[m[0]]))

@@ -1,0 +1,50 @@
+"""A psychiatric entry in ICD-10-CM's words, as an extra reading:
+- a mood episode "with" delusions or hallucinations has psychotic features ("single major
+  depressive episode, severe, with nihilistic delusions" is F32.3);
+- a withdrawal with hallucinations has perceptual disturbance (F10.232);
+- anxiety, depression, psychosis or delirium due to a medical condition is due to a known
+  physiological condition ("anxiety secondary to Parkinson's disease" is F06.4, not G20);
+- a mental disorder in a pregnancy is one complicating it (O99.34-, the trimester as said or
+  implied: "recurrent MDD, moderate, complicating pregnancy at 18 weeks" is O99.342)."""
+
+from __future__ import annotations
+
+import re
+
+from server.match.abbreviations import SUBSTANCES
+
+_MOOD = re.compile(r"\b(depress\w*|bipolar|mania|manic|hypomani\w*|mood)\b")
+_PSYCHOTIC = re.compile(r"\bwith (?:[\w-]+ ){0,3}?(delusions?|hallucinations?|psychosis|psychotic symptoms)\b")
+_PERCEPTUAL = re.compile(r"\bwithdrawal with (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
+_MENTAL = re.compile(r"\b(anxiety|panic|depression|depressive|mood|psychosis|psychotic|hallucinations|delusions|"
+                     r"delirium|catatonia|catatonic|personality change)\b")
+_MOOD_FEATURES = ((re.compile(r"\bdepress\w*"), "depressive"), (re.compile(r"\b(mania|manic)\b"), "manic"))
+_DISORDER = re.compile(r"\b(depress\w*|anxiety|panic|bipolar|schizo\w*|post-traumatic|obsessive|psychosis|"
+                       r"psychotic)\b")
+_PREGNANT = re.compile(r"\b(pregnancy|pregnant|gestation|antepartum)\b")
+_TRIMESTER = re.compile(r"\b(first|second|third) trimester\b")
+_DUE_TO = re.compile(r"\b(secondary to|due to|caused by|2/2|d/t) ")
+# what a mental condition is due to that is no physiological condition
+_NOT_PHYSIOLOGICAL = SUBSTANCES | frozenset(
+    "medication medications withdrawal intoxication stress stressors loss grief divorce trauma traumatic abuse job "
+    "work family death breakup financial finances housing eviction school relationship separation bereavement "
+    "psychosocial social isolation unemployment incarceration anxiety depression".split())
+
+
+def reading(text: str) -> str:
+    """The entry so read; "" when none of these applies."""
+    out, words = text, set(text.split())
+    substance = not SUBSTANCES.isdisjoint(words) or "alcoholic" in words
+    if _MOOD.search(text) and "without psychotic" not in text and not substance:
+        out = _PSYCHOTIC.sub("with psychotic features", out)
+    out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
+    due = _DUE_TO.search(out)
+    if due and _MENTAL.search(out[:due.start()]) and _NOT_PHYSIOLOGICAL.isdisjoint(out[due.end():].split()[:3]):
+        head = out[:due.start()]
+        mood = next((f for said, f in _MOOD_FEATURES if said.search(head)), None)
+        out = (f"mood disorder due to known physiological condition with {mood} features" if mood
+               else head + "due to known physiological condition")
+    if _PREGNANT.search(out) and _DISORDER.search(out) and not substance:
+        trimester = _TRIMESTER.search(out)
+        out = "other mental disorders complicating pregnancy" + (f" {trimester[0]}" if trimester else "")
+    return out if out != text else ""

@@ -1,0 +1,101 @@
+"""Poisonings as a coder reads them (ICD-10-CM T36-T65):
+- the drug named by its class as the codes name it ("sertraline overdose" is T43.22-
+  "Poisoning by selective serotonin reuptake inhibitors"; mappings/drug_classes.tsv), an
+  overdose, ingestion or toxicity being a poisoning: an extra reading;
+- the intent the entry states (intentional self-harm, assault, undetermined; an adverse effect
+  or underdosing); unstated, a poisoning is accidental (guideline I.C.19.e.5.b): a code of
+  another intent scores half, as does one of another class than the drug the entry names."""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from server.load import MAPPINGS_DIR
+from server.systems import ICD10CM
+
+DRUG_CLASSES_FILE = MAPPINGS_DIR / "drug_classes.tsv"
+POISONING = re.compile(r"\b(overdose[ds]?|overdosing|ods?|o/d|ingestions?|ingested|swallowed|toxicity|poisoning|poisoned|"
+                       r"adverse (effect|reaction)|side effects?|underdos\w*)\b")
+INTENTS = (  # (intent, what states it), the first stated wins
+    ("adverse effect", re.compile(r"\b(adverse (effect|reaction|drug reaction)|side effects?)\b")),
+    ("underdosing", re.compile(r"\b(underdos\w*|missed doses?|ran out of)\b")),
+    ("accidental", re.compile(r"\b(accidental\w*|unintentional\w*)\b")),
+    ("intentional self-harm", re.compile(r"\b(intentional\w*|self[- ]?(harm|inflicted|poisoning)|suicid\w*|"
+                                         r"deliberate\w*|on purpose|intending to die|(wanted|trying) to die)\b")),
+    ("assault", re.compile(r"\b(assault\w*|homicid\w*)\b")),
+    ("undetermined", re.compile(r"\b(undetermined|(unknown|unclear) intent|intent (unknown|unclear))\b")),
+)
+_PILLS = re.compile(r"\b(pills|tabs|tablets|capsules)\b")  # "took 20 sertraline tabs as a suicide attempt"
+KINDS = (("adverse effect of", re.compile(r"\b(adverse (effect|reaction)|side effects?)\b")),
+         ("underdosing of", re.compile(r"\bunderdos\w*\b")))
+_CUE_WORDS = re.compile(POISONING.pattern[:-3] + r")( (of|on|with|from|by|to))?\b")
+DEFAULT_INTENT = "accidental"
+OTHER_INTENT = 0.25
+_T_CODE = re.compile(r"^T(3[6-9]|[45]\d|6[0-5])\.")
+
+
+@lru_cache(maxsize=2)
+def drug_classes(path: Path = DRUG_CLASSES_FILE) -> dict[str, str]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {row["drug"].strip().lower(): row["class"].strip().lower() for row in csv.DictReader(fh, delimiter="\t")}
+
+
+def reading(text: str) -> str:
+    """The reading as a T-code title words it: "poisoning by" (or "adverse effect of",
+    "underdosing of") the class of the drug it names, then the rest of it ("sertraline overdose,
+    intentional" reads "poisoning by selective serotonin reuptake inhibitors intentional"); ""
+    when it names no poisoning."""
+    classes = drug_classes()
+    named = list(dict.fromkeys(classes[w] for w in text.split() if w in classes))
+    if not named or not (POISONING.search(text) or _PILLS.search(text) and INTENTS[3][1].search(text)):
+        return ""
+    kind = next((k for k, said in KINDS if said.search(text)), "poisoning by")
+    rest = _CUE_WORDS.sub(" ", text)
+    intent = next(((i, said) for i, said in INTENTS[2:] if said.search(rest)), None)
+    if kind == "poisoning by":  # in the title's words: "..., intentional self-harm"
+        named.append(intent[0] if intent else DEFAULT_INTENT)
+        rest = intent[1].sub(" ", rest) if intent else rest
+    return " ".join([kind, *named, *(w for w in rest.split() if w not in classes)])
+
+
+def stated_intent(texts: list[str]) -> str | None:
+    text = " ".join(texts)
+    return next((intent for intent, said in INTENTS if said.search(text)), None)
+
+
+@lru_cache(maxsize=65536)
+def code_intent(code: str, display: str) -> str | None:
+    """The intent of a T36-T65 code, read from its title; None for any other code."""
+    if not _T_CODE.match(code):
+        return None
+    title = display.lower()
+    if title.startswith(("adverse effect", "underdosing")):
+        return title.split(" of ", 1)[0]
+    return next((intent for intent, _ in INTENTS[2:] if f", {intent}" in title), None)
+
+
+def named_classes(texts: list[str]) -> frozenset:
+    classes = drug_classes()
+    return frozenset(classes[w] for t in texts for w in t.split() if w in classes)
+
+
+def by_intent(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A poisoning code of another intent than the entry's (accidental when it states none), or of
+    another class than a drug the entry names, scores half."""
+    if sub.system != ICD10CM or not len(scores):
+        return scores
+    concepts = batch.cand_concept.tolist()
+    intents = [code_intent(sub.codes[c], sub.displays[c]) for c in concepts]
+    if not any(intents):
+        return scores
+    texts = [[v.text for v in q.variants] for q in batch.queries]
+    wanted = [stated_intent(t) or DEFAULT_INTENT for t in texts]
+    named = [named_classes(t) for t in texts]
+    other = np.array([i is not None and (i != wanted[q] or named[q] and not any(
+        k in sub.displays[c].lower() for k in named[q])) for i, q, c in zip(intents, batch.cand_query.tolist(), concepts)])
+    return np.where(other, scores * OTHER_INTENT, scores)
