@@ -40,6 +40,7 @@ from server import systems
 from server.match import (calibrate, candidates, content, evaluate, features, index as index_mod, persist, query,
                           specific)
 from server.match.matcher import Matcher
+from server.match import rerank
 from server.match.rerank import MODEL_FILE, Reranker
 from server.match.service import DEFAULT_TARGETS, DEFAULT_THRESHOLD
 from server.store.store import Store
@@ -53,7 +54,7 @@ HELDOUT = DATA / "icd10cm_inclusion_heldout.jsonl"
 # them confidence on a harder blind legacy table ran high (precision at auto 0.947).
 DEV_SETS = (DATA / "problem_list_dev.jsonl", DATA / "local_table_dev.jsonl", DATA / "legacy_table_dev.jsonl",
             DATA / "problem_list_full_dev.jsonl", HELDOUT) + tuple(
-    DATA / f"problem_list_full_dev{n}.jsonl" for n in (2, 3, 4))
+    DATA / f"problem_list_full_dev{n}.jsonl" for n in (2, 3, 4, 7))
 CHUNK = 1000
 # The held-out inclusion terms weigh a quarter of a set: matched with their own term out they are
 # harder than any real entry; at full or half weight they left the problem-list sets underconfident
@@ -145,13 +146,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=8, help="Seed of the generated training entries.")
     parser.add_argument("--cache", type=Path, help="Keep the featurized training data (and the fitted re-ranker, "
                         "next to it) here and reuse them: for calibration-only changes.")
+    parser.add_argument("--keep-reranker", action="store_true", help="Refit only the calibrators, over the "
+                        "re-ranker of the model file --out names.")
     args = parser.parse_args()
     db = ensure_default_db(args.db)
     index = load_index(db)
     sdoh = sdoh_categories(Store(db, readonly=True))
     started = time.perf_counter()
-    items = examples(index, HELDOUT, sdoh, seed=args.seed)
-    if args.cache and args.cache.exists():
+    items = [] if args.keep_reranker else examples(index, HELDOUT, sdoh, seed=args.seed)
+    if args.keep_reranker:
+        x, y = np.zeros((0, len(features.NAMES))), np.zeros(0)
+    elif args.cache and args.cache.exists():
         data = np.load(args.cache)
         x, y = data["x"], data["y"]
     else:
@@ -165,7 +170,9 @@ def main() -> None:
                                            min_samples_leaf=40,
                                            l2_regularization=1.0, early_stopping=False, random_state=0)
     cached_model = args.cache.with_suffix(".model.joblib") if args.cache else None
-    if cached_model and cached_model.exists():
+    if args.keep_reranker:
+        model = rerank.load(args.out).model
+    elif cached_model and cached_model.exists():
         model = joblib.load(cached_model)
     else:
         with threadpool_limits(2, "openmp"):

@@ -156,5 +156,7 @@ def test_psychiatric_wording_reads_as_icd10cm_words(engine):
     assert mental.reading("opioid use disorder in pregnancy") == ""  # drug use complicating it: O99.32-
     assert top(engine, ["Single episode MDD, severe, with auditory hallucinations",
                         "Depression secondary to hypothyroidism", "ETOH dependence, withdrawal w/ visual hallucinations",
-                        "Bipolar I, presently manic, severe", "Generalized anxiety disorder in pregnancy, 30 weeks"]) == \
-        ["F32.3", "F06.31", "F10.232", "F31.13", "O99.343"]
+                        "Bipolar I, presently manic, severe", "Generalized anxiety disorder in pregnancy, 30 weeks",
+                        "Bipolar 2, currently depressed, hypomanic episode last year",
+                        "Major depression, first episode, severe"]) == \
+        ["F32.3", "F06.31", "F10.232", "F31.13", "O99.343", "F31.81", "F32.2"]

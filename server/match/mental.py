@@ -37,6 +37,8 @@ def reading(text: str) -> str:
     substance = not SUBSTANCES.isdisjoint(words) or "alcoholic" in words
     if _MOOD.search(text) and "without psychotic" not in text and not substance:
         out = _PSYCHOTIC.sub("with psychotic features", out)
+    if "depress" in text:  # a first episode is a single one
+        out = out.replace("first episode", "single episode")
     out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
     due = _DUE_TO.search(out)
     if due and _MENTAL.search(out[:due.start()]) and _NOT_PHYSIOLOGICAL.isdisjoint(out[due.end():].split()[:3]):

@@ -44,6 +44,7 @@ _GESTATIONAL_AGE = WEEK_WORDS | frozenset("gestation gestational pregnancy pregn
 NEGATIVE_FINDING = ("no ", "not ", "denies ", "negative for ", "absence of ")
 NEGATIVE_FINDING_PENALTY = 0.1  # it says the opposite of the entry
 BIPOLAR_TWO = "F31.81"
+NOT_BIPOLAR_TWO = 0.1  # ICD-10-CM codes every bipolar II disorder so, whatever its episode
 _BIPOLAR_TWO = re.compile(r"\bbipolar (2|ii|type ?(2|ii))\b|\bbipolar type2\b")
 OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
 # A coder never assumes remission (nor severity, but titles name stages by it, "N18.4 ..., stage 4
@@ -264,15 +265,21 @@ def _negative_finding(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> 
 
 
 def _bipolar_two(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """Bipolar II disorder is F31.81 whatever its episode: any other F31 code scores half."""
+    """Bipolar II disorder is F31.81 whatever its episode: F31.81 takes the best F31 code's score
+    ("bipolar II, currently depressed" is no F31.3-) and any other F31 code scores a tenth."""
     if sub.system != ICD10CM:
         return scores
     said = np.array([any(_BIPOLAR_TWO.search(v.text) for v in q.variants) for q in batch.queries])
     if not said.any():
         return scores
-    other = np.array([code.startswith("F31") and code != BIPOLAR_TWO
-                      for code in (sub.codes[c] for c in batch.cand_concept.tolist())])
-    return np.where(said[batch.cand_query] & other, scores * CLASH_PENALTY, scores)
+    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
+    family = said[batch.cand_query] & np.array([code.startswith("F31") for code in codes])
+    two = family & np.array([code == BIPOLAR_TWO for code in codes])
+    out = scores.copy()
+    for i in np.flatnonzero(two).tolist():
+        q = batch.cand_query[i]
+        out[i] = max(out[i], scores[family & (batch.cand_query == q)].max())
+    return np.where(family & ~two, out * NOT_BIPOLAR_TWO, out)
 
 
 def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray,
