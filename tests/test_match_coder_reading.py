@@ -71,7 +71,7 @@ def test_a_history_of_substance_use_disorder_is_the_disorder_in_remission(engine
 
 
 def test_a_dsm5_severity_reads_as_abuse_or_dependence(engine):
-    assert dsm_severity("mild alcohol use disorder with intoxication") == "alcohol abuse with intoxication"
+    assert dsm_severity("mild alcohol use disorder with intoxication") == "alcohol abuse with intoxication uncomplicated"
     assert dsm_severity("opioid withdrawal in opioid use disorder severe") == "opioid withdrawal in opioid dependence"
     assert dsm_severity("alcohol use disorder") == ""  # no severity: nothing to read
     assert dsm_severity("withdrawal with severe use disorder") == "withdrawal with dependence"
@@ -153,10 +153,33 @@ def test_psychiatric_wording_reads_as_icd10cm_words(engine):
     assert mental.reading("depression due to job loss") == ""  # no physiological condition
     assert mental.reading("panic disorder in pregnancy first trimester") == \
         "other mental disorders complicating pregnancy first trimester"
-    assert mental.reading("opioid use disorder in pregnancy") == ""  # drug use complicating it: O99.32-
+    assert mental.reading("opioid use disorder in pregnancy") == "drug use complicating pregnancy"  # O99.32-
     assert top(engine, ["Single episode MDD, severe, with auditory hallucinations",
                         "Depression secondary to hypothyroidism", "ETOH dependence, withdrawal w/ visual hallucinations",
                         "Bipolar I, presently manic, severe", "Generalized anxiety disorder in pregnancy, 30 weeks",
                         "Bipolar 2, currently depressed, hypomanic episode last year",
                         "Major depression, first episode, severe"]) == \
         ["F32.3", "F06.31", "F10.232", "F31.13", "O99.343", "F31.81", "F32.2"]
+
+
+def test_a_use_disorder_is_no_tobacco_use_and_meth_a_stimulant(engine):
+    assert top(engine, ["Tobacco use disorder, cigarettes, 1 ppd x 20 years", "Tobacco use", "METH DEPEND",
+                        "Acute otitis media Lt", "Menopausal hot flashes"]) == \
+        ["F17.210", "Z72.0", "F15.20", "H66.92", "N95.1"]
+
+
+def test_an_external_cause_never_comes_first_for_an_injury(engine):
+    codes = top(engine, ["Dog bite to right hand, initial encounter", "Right ankle sprain playing basketball"])
+    assert codes == ["S61.451A", "S93.401A"]
+
+
+def test_substance_use_in_a_pregnancy_and_dsm5_intoxication_and_withdrawal(engine):
+    assert mental.reading("pregnancy with tobacco use 2nd trim") == \
+        "smoking (tobacco) complicating pregnancy second trimester"
+    assert dsm_severity("alcohol intoxication with mild alcohol use disorder").endswith("uncomplicated")
+    assert dsm_severity("heroin use disorder severe in withdrawal") == "heroin dependence in withdrawal"  # F11.23
+    assert [v.text for v in expand(["alc", "dep-in", "remission"], terse=True)][1] == "alcohol dependence in remission"
+    assert top(engine, ["Preg w/ OUD, 2nd trim", "Smoking 1/2 ppd, 10 weeks pregnant",
+                        "Opioid intoxication with mild opioid use disorder", "ALC DEP-IN REMISSION",
+                        "Methamphetamine-induced psychosis with severe stimulant use disorder"]) == \
+        ["O99.322", "O99.331", "F11.120", "F10.21", "F15.259"]

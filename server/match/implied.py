@@ -97,6 +97,11 @@ def implied(tokens: list[str]) -> list[str]:
 _SEVERITY_BEFORE = re.compile(r"\b(mild|moderate|severe) (?:(\w+) )?use disorder\b")
 _SEVERITY_AFTER = re.compile(r"\b(\w+) use disorder (mild|moderate|severe)\b")
 _CODED_AS = {"mild": "abuse", "moderate": "dependence", "severe": "dependence"}
+# an intoxication, or a withdrawal from the substances whose withdrawal codes say "uncomplicated"
+_STATE = re.compile(r"\b(intoxication|intoxicated)\b|\b(alcohol|sedative|hypnotic|anxiolytic|benzodiazepines?)\b.*"
+                    r"\bwithdrawal\b|\bwithdrawal\b.*\b(alcohol|sedative|hypnotic|anxiolytic|benzodiazepines?)\b")
+_COMPLICATED = re.compile(r"\b(delirium|perceptual|hallucinat\w*|seizures?|psychotic|psychosis|uncomplicated|"
+                          r"unspecified|complicated)\b")
 _COCAINE_STIMULANT = re.compile(r"\bstimulant (abuse|dependence)\b")  # DSM-5 "stimulant use disorder, cocaine"
 
 
@@ -109,4 +114,6 @@ def dsm_severity(reading: str) -> str:
     out = _SEVERITY_AFTER.sub(lambda m: f"{m[1]} {_CODED_AS[m[2]]}", out)
     if out != reading and "cocaine" in out.split():
         out = _COCAINE_STIMULANT.sub(r"cocaine \1", out)
+    if out != reading and _STATE.search(out) and not _COMPLICATED.search(out):
+        out += " uncomplicated"  # DSM-5-TR: an intoxication or withdrawal it says no more of
     return out if out != reading else ""

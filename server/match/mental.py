@@ -1,11 +1,13 @@
 """A psychiatric entry in ICD-10-CM's words, as an extra reading:
 - a mood episode "with" delusions or hallucinations has psychotic features ("single major
   depressive episode, severe, with nihilistic delusions" is F32.3);
-- a withdrawal with hallucinations has perceptual disturbance (F10.232);
+- a withdrawal with hallucinations has perceptual disturbance (F10.232), an induced psychosis is
+  an induced psychotic disorder, methamphetamine a stimulant;
 - anxiety, depression, psychosis or delirium due to a medical condition is due to a known
   physiological condition ("anxiety secondary to Parkinson's disease" is F06.4, not G20);
-- a mental disorder in a pregnancy is one complicating it (O99.34-, the trimester as said or
-  implied: "recurrent MDD, moderate, complicating pregnancy at 18 weeks" is O99.342)."""
+- a mental disorder or a substance use in a pregnancy is one complicating it (O99.31- to O99.34-,
+  the trimester as said or implied: "recurrent MDD, moderate, complicating pregnancy at 18 weeks"
+  is O99.342, "preg w/ OUD, 1st trim" O99.321)."""
 
 from __future__ import annotations
 
@@ -22,7 +24,10 @@ _MOOD_FEATURES = ((re.compile(r"\bdepress\w*"), "depressive"), (re.compile(r"\b(
 _DISORDER = re.compile(r"\b(depress\w*|anxiety|panic|bipolar|schizo\w*|post-traumatic|obsessive|psychosis|"
                        r"psychotic)\b")
 _PREGNANT = re.compile(r"\b(pregnancy|pregnant|gestation|antepartum)\b")
-_TRIMESTER = re.compile(r"\b(first|second|third) trimester\b")
+_TOBACCO = frozenset("tobacco nicotine smoking smoker smokes cigarette cigarettes cigs vaping vape".split())
+_ALCOHOL = frozenset("alcohol etoh alcoholic drinking".split())
+_TRIMESTER = re.compile(r"\b(first|second|third|1st|2nd|3rd) (trimester|trim|tri)\b")
+_ORDINAL = {"1st": "first", "2nd": "second", "3rd": "third"}
 _DUE_TO = re.compile(r"\b(secondary to|due to|caused by|2/2|d/t) ")
 # what a mental condition is due to that is no physiological condition
 _NOT_PHYSIOLOGICAL = SUBSTANCES | frozenset(
@@ -39,6 +44,7 @@ def reading(text: str) -> str:
         out = _PSYCHOTIC.sub("with psychotic features", out)
     if "depress" in text:  # a first episode is a single one
         out = out.replace("first episode", "single episode")
+    out = out.replace("induced psychosis", "induced psychotic disorder").replace("methamphetamine", "stimulant")
     out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
     due = _DUE_TO.search(out)
     if due and _MENTAL.search(out[:due.start()]) and _NOT_PHYSIOLOGICAL.isdisjoint(out[due.end():].split()[:3]):
@@ -46,7 +52,10 @@ def reading(text: str) -> str:
         mood = next((f for said, f in _MOOD_FEATURES if said.search(head)), None)
         out = (f"mood disorder due to known physiological condition with {mood} features" if mood
                else head + "due to known physiological condition")
-    if _PREGNANT.search(out) and _DISORDER.search(out) and not substance:
+    if _PREGNANT.search(out) and (substance or _DISORDER.search(out)):
         trimester = _TRIMESTER.search(out)
-        out = "other mental disorders complicating pregnancy" + (f" {trimester[0]}" if trimester else "")
+        kind = ("other mental disorders" if not substance else "smoking (tobacco)" if not _TOBACCO.isdisjoint(words)
+                else "alcohol use" if not _ALCOHOL.isdisjoint(words) else "drug use")
+        said = f" {_ORDINAL.get(trimester[1], trimester[1])} trimester" if trimester else ""
+        out = f"{kind} complicating pregnancy{said}"
     return out if out != text else ""

@@ -4,7 +4,7 @@
   overdose, ingestion or toxicity being a poisoning: an extra reading;
 - the intent the entry states (intentional self-harm, assault, undetermined; an adverse effect
   or underdosing); unstated, a poisoning is accidental (guideline I.C.19.e.5.b): a code of
-  another intent scores half, as does one of another class than the drug the entry names."""
+  another intent scores a quarter, as does one of another class than the drug the entry names."""
 
 from __future__ import annotations
 
@@ -19,21 +19,22 @@ from server.load import MAPPINGS_DIR
 from server.systems import ICD10CM
 
 DRUG_CLASSES_FILE = MAPPINGS_DIR / "drug_classes.tsv"
-POISONING = re.compile(r"\b(overdose[ds]?|overdosing|ods?|o/d|ingestions?|ingested|swallowed|toxicity|poisoning|poisoned|"
-                       r"adverse (effect|reaction)|side effects?|underdos\w*)\b")
+_CUES = (r"overdose[ds]?|overdosing|ods?|o/d|ingestions?|ingested|swallowed|toxicity|poisoning|poisoned|"
+         r"adverse (effect|reaction)|side effects?|underdos\w*")
+POISONING = re.compile(rf"\b({_CUES})\b")
+_CUE_WORDS = re.compile(rf"\b({_CUES})( (of|on|with|from|by|to))?\b")
+_SELF_HARM = re.compile(r"\b(intentional\w*|self[- ]?(harm|inflicted|poisoning)|suicid\w*|deliberate\w*|on purpose|"
+                        r"intending to die|(wanted|trying) to die)\b")
 INTENTS = (  # (intent, what states it), the first stated wins
     ("adverse effect", re.compile(r"\b(adverse (effect|reaction|drug reaction)|side effects?)\b")),
     ("underdosing", re.compile(r"\b(underdos\w*|missed doses?|ran out of)\b")),
     ("accidental", re.compile(r"\b(accidental\w*|unintentional\w*)\b")),
-    ("intentional self-harm", re.compile(r"\b(intentional\w*|self[- ]?(harm|inflicted|poisoning)|suicid\w*|"
-                                         r"deliberate\w*|on purpose|intending to die|(wanted|trying) to die)\b")),
+    ("intentional self-harm", _SELF_HARM),
     ("assault", re.compile(r"\b(assault\w*|homicid\w*)\b")),
     ("undetermined", re.compile(r"\b(undetermined|(unknown|unclear) intent|intent (unknown|unclear))\b")),
 )
 _PILLS = re.compile(r"\b(pills|tabs|tablets|capsules)\b")  # "took 20 sertraline tabs as a suicide attempt"
-KINDS = (("adverse effect of", re.compile(r"\b(adverse (effect|reaction)|side effects?)\b")),
-         ("underdosing of", re.compile(r"\bunderdos\w*\b")))
-_CUE_WORDS = re.compile(POISONING.pattern[:-3] + r")( (of|on|with|from|by|to))?\b")
+KINDS = tuple((f"{name} of", said) for name, said in INTENTS[:2])  # not a poisoning
 DEFAULT_INTENT = "accidental"
 OTHER_INTENT = 0.25
 _T_CODE = re.compile(r"^T(3[6-9]|[45]\d|6[0-5])\.")
@@ -52,7 +53,7 @@ def reading(text: str) -> str:
     when it names no poisoning."""
     classes = drug_classes()
     named = list(dict.fromkeys(classes[w] for w in text.split() if w in classes))
-    if not named or not (POISONING.search(text) or _PILLS.search(text) and INTENTS[3][1].search(text)):
+    if not named or not (POISONING.search(text) or _PILLS.search(text) and _SELF_HARM.search(text)):
         return ""
     kind = next((k for k, said in KINDS if said.search(text)), "poisoning by")
     rest = _CUE_WORDS.sub(" ", text)
@@ -86,7 +87,7 @@ def named_classes(texts: list[str]) -> frozenset:
 
 def by_intent(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A poisoning code of another intent than the entry's (accidental when it states none), or of
-    another class than a drug the entry names, scores half."""
+    another class than a drug the entry names, scores a quarter."""
     if sub.system != ICD10CM or not len(scores):
         return scores
     concepts = batch.cand_concept.tolist()

@@ -63,10 +63,11 @@ def prepare(text: str, index) -> Query:
     read = primary.evidence + tuple(fixes)
     if fixes:
         variants.append(Variant(fixed, SPELLING, read))
+    dsm = dsm_severity(fixed)
     for reading, why in ((encounter.without_cues(fixed), "encounter -> 7th character"),
-                         (dsm_severity(fixed), "DSM-5 severity -> abuse or dependence"),
+                         (dsm, "DSM-5 severity -> abuse or dependence"),
                          (poisoning.reading(fixed), "drug -> its class, overdose -> poisoning"),
-                         (mental.reading(fixed), "psychiatric wording -> ICD-10-CM's")):
+                         (mental.reading(dsm or fixed), "psychiatric wording -> ICD-10-CM's")):
         if reading:
             variants.append(Variant(reading, EXPANDED, read + (why,)))
     for flag, prefix in (("family", "family history of"), ("historical", "personal history of")):

@@ -54,6 +54,13 @@ UNSTATED_REMISSION = CLASH_PENALTY
 # A history of a substance use disorder is coded as the disorder in remission (the ICD-10-CM index:
 # history, personal, dependence - see dependence, by drug, in remission); of tobacco use, Z87.891.
 _TOBACCO = frozenset("nicotine tobacco tob cig cigarette smoker smoke smoking smkr vape vaping".split())
+EXTERNAL_CAUSE = ("V", "W", "X", "Y")
+NOT_FIRST = 0.05  # a code that only adds to another
+_INJURY = re.compile(r"\b(sprain|strain|fracture|fx|laceration|lac|bite|bitten|wounds?|puncture|contusion|bruise|burn|"
+                     r"abrasion|injury|dislocation|concussion|hand|foot|ankle|knee|wrist|arm|leg|calf|thigh|finger|"
+                     r"toe|neck|back|head|face|shoulder|hip|elbow|forearm|scalp|chest)\b")
+TOBACCO_USE = "Z72.0"
+_TOBACCO_DISORDER = re.compile(r"\b(tobacco|nicotine|cigarette|cigarettes) (use disorder|dependence|addiction)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
 
@@ -209,7 +216,9 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    out = _unstated_remission(_bipolar_two(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub, best_term)
+    out = _tobacco_use_disorder(_bipolar_two(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub)
+    out = _external_cause(out, batch, sub)
+    out = _unstated_remission(out, batch, sub, best_term)
     return _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
 
 
@@ -280,6 +289,31 @@ def _bipolar_two(scores: np.ndarray, batch, sub) -> np.ndarray:
         q = batch.cand_query[i]
         out[i] = max(out[i], scores[family & (batch.cand_query == q)].max())
     return np.where(family & ~two, out * NOT_BIPOLAR_TWO, out)
+
+
+def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """Z72.0 "Tobacco use" is no use disorder: for an entry saying tobacco use disorder, nicotine
+    dependence or addiction it scores a quarter (the index: disorder, tobacco use - dependence, nicotine)."""
+    if sub.system != ICD10CM or TOBACCO_USE not in sub.code_index:
+        return scores
+    said = np.array([any(_TOBACCO_DISORDER.search(v.text) for v in q.variants) for q in batch.queries])
+    if not said.any():
+        return scores
+    use = batch.cand_concept == sub.code_index[TOBACCO_USE]
+    return np.where(said[batch.cand_query] & use, scores * CLASH_PENALTY, scores)
+
+
+def _external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An external cause (V00-Y99) is never the first code of an injury: for an entry naming an
+    injury or a body part it scores a twentieth ("Dog bite of right calf" is S81.851A, W54.0XXA only
+    adds to it)."""
+    if sub.system != ICD10CM:
+        return scores
+    said = np.array([bool(_INJURY.search(q.variants[0].text)) for q in batch.queries])
+    if not said.any():
+        return scores
+    cause = np.array([sub.codes[c].startswith(EXTERNAL_CAUSE) for c in batch.cand_concept.tolist()])
+    return np.where(said[batch.cand_query] & cause, scores * NOT_FIRST, scores)
 
 
 def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray,
