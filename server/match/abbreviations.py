@@ -85,8 +85,9 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
         else:
             token = toks[i]
             parts = token.strip("/").split("/")
-            if len(parts) == 1 and table.get(token.split("-")[0]):  # "DEP-IN REMISSION", "ALC-INDUCED"
-                parts = token.split("-")
+            halves = token.split("-")
+            if len(parts) == 1 and table.get(halves[0]) and all(h.isalpha() for h in halves):
+                parts = halves  # "DEP-IN REMISSION", "ALC-INDUCED"; not "GAD-7"
             if len(parts) > 1 and any(table.get(p) for p in parts):
                 for j, part in enumerate(parts):
                     if j:
