@@ -54,7 +54,7 @@ HELDOUT = DATA / "icd10cm_inclusion_heldout.jsonl"
 # them confidence on a harder blind legacy table ran high (precision at auto 0.947).
 DEV_SETS = (DATA / "problem_list_dev.jsonl", DATA / "local_table_dev.jsonl", DATA / "legacy_table_dev.jsonl",
             DATA / "problem_list_full_dev.jsonl", HELDOUT) + tuple(
-    DATA / f"problem_list_full_dev{n}.jsonl" for n in (2, 3, 4, 7))
+    DATA / f"problem_list_full_dev{n}.jsonl" for n in (2, 3, 4, 7, 8))
 CHUNK = 1000
 # The held-out inclusion terms weigh a quarter of a set: matched with their own term out they are
 # harder than any real entry; at full or half weight they left the problem-list sets underconfident

@@ -184,3 +184,9 @@ def test_substance_use_in_a_pregnancy_and_dsm5_intoxication_and_withdrawal(engin
                         "Opioid intoxication with mild opioid use disorder", "ALC DEP-IN REMISSION",
                         "Methamphetamine-induced psychosis with severe stimulant use disorder"]) == \
         ["O99.322", "O99.331", "F11.120", "F10.21", "F15.259"]
+
+
+def test_a_fracture_not_said_pathological_is_traumatic(engine):
+    assert read("FX RADIUS DIST")[-2:] == ["lower", "end"] or "lower end" in read("FX RADIUS DIST")
+    assert top(engine, ["FX R RADIUS DIST CLSD INIT", "Stress fracture, left radius",
+                        "Osteoporotic compression fracture of L1 vertebra"]) == ["S52.501A", "M84.334A", "M80.08XA"]
