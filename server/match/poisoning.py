@@ -85,18 +85,32 @@ def named_classes(texts: list[str]) -> frozenset:
     return frozenset(classes[w] for t in texts for w in t.split() if w in classes)
 
 
+def _intent_table(sub) -> np.ndarray:
+    """Per concept of the index, 1 + the position of its intent in INTENTS (0: no poisoning code);
+    built once per index."""
+    table = sub.__dict__.get("_poisoning_intents")
+    if table is None:
+        names = [name for name, _ in INTENTS]
+        table = np.array([names.index(i) + 1 if (i := code_intent(code, display)) else 0
+                          for code, display in zip(sub.codes, sub.displays)], dtype=np.int8)
+        sub._poisoning_intents = table
+    return table
+
+
 def by_intent(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A poisoning code of another intent than the entry's (accidental when it states none), or of
     another class than a drug the entry names, scores a quarter."""
     if sub.system != ICD10CM or not len(scores):
         return scores
-    concepts = batch.cand_concept.tolist()
-    intents = [code_intent(sub.codes[c], sub.displays[c]) for c in concepts]
-    if not any(intents):
+    intents = _intent_table(sub)[batch.cand_concept]
+    if not intents.any():
         return scores
+    names = [name for name, _ in INTENTS]
     texts = [[v.text for v in q.variants] for q in batch.queries]
-    wanted = [stated_intent(t) or DEFAULT_INTENT for t in texts]
-    named = [named_classes(t) for t in texts]
-    other = np.array([i is not None and (i != wanted[q] or named[q] and not any(
-        k in sub.displays[c].lower() for k in named[q])) for i, q, c in zip(intents, batch.cand_query.tolist(), concepts)])
+    wanted = np.array([names.index(stated_intent(t) or DEFAULT_INTENT) + 1 for t in texts])
+    other = (intents > 0) & (intents != wanted[batch.cand_query])
+    for i in np.flatnonzero((intents > 0) & ~other).tolist():  # right intent: of the drug named?
+        named = named_classes(texts[batch.cand_query[i]])
+        display = sub.displays[batch.cand_concept[i]].lower()
+        other[i] = bool(named) and not any(k in display for k in named)
     return np.where(other, scores * OTHER_INTENT, scores)
