@@ -12,7 +12,7 @@ Pipeline (matcher.Matcher, one batch at a time):
      (a code that has what the entry is without scores less; a stated sibling outranks its
      unspecified code, a default sibling the code that has what the entry is silent on, an
      entry stating a trimester stays in the pregnancy chapter, remission is never assumed:
-     specific);
+     specific; an external cause never first, a fracture traumatic unless said otherwise: injury);
   5. isotonic calibration and the auto / review / no_match decision.
 The index is built once per content version and kept next to the database
 (content, index); service.MatchService is what the Engine holds."""

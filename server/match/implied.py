@@ -30,7 +30,8 @@ _LEVELS = {"t": 12, "l": 5, "s": 1}
 REGIONS = frozenset(_REGION.values()) | frozenset(_SPANNING.values()) | {"sacral", "cervical"}
 
 _LONG_BONES = frozenset("radius ulna humerus femur tibia fibula".split())
-_END = {"distal": "lower end", "proximal": "upper end", "dist": "lower end", "prox": "upper end"}  # one token each: positions stay (capitals)
+# one token each: positions stay (capitals)
+_END = {"distal": "lower end", "proximal": "upper end", "dist": "lower end", "prox": "upper end"}
 
 
 def trimester(weeks: int) -> str:

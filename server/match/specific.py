@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from server.match import features, poisoning
+from server.match import features, injury, poisoning
 from server.match.abbreviations import SUBSTANCES
 from server.match.implied import WEEK_WORDS
 from server.match.normalize import STOPWORDS, normalize, word_set, words
@@ -54,15 +54,6 @@ UNSTATED_REMISSION = CLASH_PENALTY
 # A history of a substance use disorder is coded as the disorder in remission (the ICD-10-CM index:
 # history, personal, dependence - see dependence, by drug, in remission); of tobacco use, Z87.891.
 _TOBACCO = frozenset("nicotine tobacco tob cig cigarette smoker smoke smoking smkr vape vaping".split())
-EXTERNAL_CAUSE = ("V", "W", "X", "Y")
-NOT_FIRST = 0.05  # a code that only adds to another
-_INJURY = re.compile(r"\b(sprain|strain|fracture|fx|laceration|lac|bite|bitten|wounds?|puncture|contusion|bruise|burn|"
-                     r"abrasion|injury|dislocation|concussion|hand|foot|ankle|knee|wrist|arm|leg|calf|thigh|finger|"
-                     r"toe|neck|back|head|face|shoulder|hip|elbow|forearm|scalp|chest)\b")
-PATHOLOGICAL_FRACTURE = ("M80", "M84.3", "M84.4", "M84.5", "M84.6")
-_FRACTURE = re.compile(r"\b(fracture|fractures|fx|fractured)\b")
-_PATHOLOGICAL = re.compile(r"\b(stress|pathologic\w*|path|osteoporo\w*|fragility|insufficiency|fatigue|neoplastic|"
-                           r"metastatic|malignant|due to disease)\b")
 TOBACCO_USE = "Z72.0"
 _TOBACCO_DISORDER = re.compile(r"\b(tobacco|nicotine|cigarette|cigarettes) (use disorder|dependence|addiction)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
@@ -221,7 +212,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
     out = _tobacco_use_disorder(_bipolar_two(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub)
-    out = _traumatic_fracture(_external_cause(out, batch, sub), batch, sub)
+    out = injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
     return _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
 
@@ -305,38 +296,6 @@ def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
         return scores
     use = batch.cand_concept == sub.code_index[TOBACCO_USE]
     return np.where(said[batch.cand_query] & use, scores * CLASH_PENALTY, scores)
-
-
-def _external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """An external cause (V00-Y99) is never the first code of an injury: for an entry naming an
-    injury or a body part it scores a twentieth ("Dog bite of right calf" is S81.851A, W54.0XXA only
-    adds to it)."""
-    if sub.system != ICD10CM:
-        return scores
-    said = np.array([bool(_INJURY.search(q.variants[0].text)) for q in batch.queries])
-    if not said.any():
-        return scores
-    cause = np.array([sub.codes[c].startswith(EXTERNAL_CAUSE) for c in batch.cand_concept.tolist()])
-    return np.where(said[batch.cand_query] & cause, scores * NOT_FIRST, scores)
-
-
-def _traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """A fracture not said to be pathological (stress, osteoporotic, due to disease) is traumatic
-    (guideline I.C.19.c): a pathological or stress fracture code (M80, M84.3-M84.6) scores a quarter
-    ("FX L RADIUS DIST CLSD" is S52.502A, not M84.334A), and a traumatic one (S) does for a
-    fracture said to be pathological ("Osteoporotic L1 compression fracture" is M80.08XA)."""
-    if sub.system != ICD10CM:
-        return scores
-    fracture = np.array([bool(_FRACTURE.search(q.variants[0].text)) for q in batch.queries])
-    if not fracture.any():
-        return scores
-    said = np.array([any(_PATHOLOGICAL.search(v.text) for v in q.variants) for q in batch.queries])
-    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
-    pathological = np.array([code.startswith(PATHOLOGICAL_FRACTURE) for code in codes])
-    traumatic = np.array([code.startswith("S") for code in codes]) & np.array(
-        ["fracture" in sub.displays[c].lower() for c in batch.cand_concept.tolist()])
-    other = np.where(said[batch.cand_query], traumatic, pathological) & fracture[batch.cand_query]
-    return np.where(other, scores * CLASH_PENALTY, scores)
 
 
 def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray,

@@ -1,0 +1,56 @@
+"""The coder's rules for injuries (ICD-10-CM chapter 19):
+- an external cause (V00-Y99) only adds to the injury code: never first for an entry naming an
+  injury or a body part;
+- a fracture not said to be pathological is traumatic, and one said to be (osteoporotic, stress)
+  is not (guideline I.C.19.c)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from server.systems import ICD10CM
+
+EXTERNAL_CAUSE = ("V", "W", "X", "Y")
+NOT_FIRST = 0.05  # a code that only adds to another
+OTHER_KIND = 0.25  # a pathological fracture code for a traumatic fracture, or the reverse
+_INJURY = re.compile(r"\b(sprain|strain|fracture|fx|laceration|lac|bite|bitten|wounds?|puncture|contusion|bruise|burn|"
+                     r"abrasion|injury|dislocation|concussion|hand|foot|ankle|knee|wrist|arm|leg|calf|thigh|finger|"
+                     r"toe|neck|back|head|face|shoulder|hip|elbow|forearm|scalp|chest)\b")
+PATHOLOGICAL_FRACTURE = ("M80", "M84.3", "M84.4", "M84.5", "M84.6")
+_FRACTURE = re.compile(r"\b(fracture|fractures|fx|fractured)\b")
+_PATHOLOGICAL = re.compile(r"\b(stress|pathologic\w*|path|osteoporo\w*|fragility|insufficiency|fatigue|neoplastic|"
+                           r"metastatic|malignant|due to disease)\b")
+
+
+def external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An external cause (V00-Y99) is never the first code of an injury: for an entry naming an
+    injury or a body part it scores a twentieth ("Dog bite of right calf" is S81.851A, W54.0XXA only
+    adds to it)."""
+    if sub.system != ICD10CM:
+        return scores
+    said = np.array([bool(_INJURY.search(q.variants[0].text)) for q in batch.queries])
+    if not said.any():
+        return scores
+    cause = np.array([sub.codes[c].startswith(EXTERNAL_CAUSE) for c in batch.cand_concept.tolist()])
+    return np.where(said[batch.cand_query] & cause, scores * NOT_FIRST, scores)
+
+
+def traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A fracture not said to be pathological (stress, osteoporotic, due to disease) is traumatic
+    (guideline I.C.19.c): a pathological or stress fracture code (M80, M84.3-M84.6) scores a quarter
+    ("FX L RADIUS DIST CLSD" is S52.502A, not M84.334A), and a traumatic one (S) does for a
+    fracture said to be pathological ("Osteoporotic L1 compression fracture" is M80.08XA)."""
+    if sub.system != ICD10CM:
+        return scores
+    fracture = np.array([bool(_FRACTURE.search(q.variants[0].text)) for q in batch.queries])
+    if not fracture.any():
+        return scores
+    said = np.array([any(_PATHOLOGICAL.search(v.text) for v in q.variants) for q in batch.queries])
+    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
+    pathological = np.array([code.startswith(PATHOLOGICAL_FRACTURE) for code in codes])
+    traumatic = np.array([code.startswith("S") for code in codes]) & np.array(
+        ["fracture" in sub.displays[c].lower() for c in batch.cand_concept.tolist()])
+    other = np.where(said[batch.cand_query], traumatic, pathological) & fracture[batch.cand_query]
+    return np.where(other, scores * OTHER_KIND, scores)
