@@ -190,3 +190,8 @@ def test_a_fracture_not_said_pathological_is_traumatic(engine):
     assert read("FX RADIUS DIST")[-2:] == ["lower", "end"] or "lower end" in read("FX RADIUS DIST")
     assert top(engine, ["FX R RADIUS DIST CLSD INIT", "Stress fracture, left radius",
                         "Osteoporotic compression fracture of L1 vertebra"]) == ["S52.501A", "M84.334A", "M80.08XA"]
+
+
+def test_an_unspecified_code_gives_way_to_a_sibling_whose_alias_the_entry_says(engine):
+    assert top(engine, ["HOMELESS, LIVING IN CAR", "Behind on rent, got an eviction notice", "Homeless"]) == \
+        ["Z59.02", "Z59.811", "Z59.00"]

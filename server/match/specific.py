@@ -23,6 +23,7 @@ import numpy as np
 
 from server.match import features, injury, poisoning
 from server.match.abbreviations import SUBSTANCES
+from server.match.content import ALIAS
 from server.match.implied import WEEK_WORDS
 from server.match.normalize import STOPWORDS, normalize, word_set, words
 from server.match.rerank import CLASH_PENALTY
@@ -214,7 +215,35 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     out = _tobacco_use_disorder(_bipolar_two(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub)
     out = injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
+    _said_sibling(out, support, batch, sub, best_term)
     return _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
+
+
+def _said_sibling(scores: np.ndarray, support: np.ndarray, batch, sub, best_term: np.ndarray) -> None:
+    """An entry's first code that is an unspecified one gives its place to a sibling (the code but
+    its last character) whose curated alias the entry says word for word ("HOMELESS, LIVING IN CAR" is Z59.02
+    "Unsheltered homelessness", through "living in car", not Z59.00 "Homelessness unspecified")."""
+    if sub.system != ICD10CM or not len(scores):
+        return
+    concepts = batch.cand_concept.tolist()
+    for n, query in enumerate(batch.queries):
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        if hi - lo < 2:
+            continue
+        i = lo + int(np.argmax(scores[lo:hi]))
+        code = sub.codes[concepts[i]]
+        if not sub.displays[concepts[i]].lower().endswith("unspecified"):
+            continue
+        said = entry_words(query)[1]
+        first = sub.term_words[int(best_term[i])]
+        for j in sorted(range(lo, hi), key=lambda k: -scores[k]):
+            words = sub.term_words[int(best_term[j])]
+            sibling = sub.codes[concepts[j]]
+            if (j != i and len(sibling) == len(code) and sibling[:-1] == code[:-1]
+                    and sub.term_kind[int(best_term[j])] == ALIAS
+                    and len(words) > 1 and words <= said and not words <= first):
+                _swap(scores, support, i, j)
+                break
 
 
 def _unstated_remission(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
