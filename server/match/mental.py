@@ -1,6 +1,7 @@
 """A psychiatric entry in ICD-10-CM's words, as an extra reading:
 - a mood episode "with" delusions or hallucinations has psychotic features ("single major
-  depressive episode, severe, with nihilistic delusions" is F32.3);
+  depressive episode, severe, with nihilistic delusions" is F32.3); a depression's first episode
+  is a single one;
 - a withdrawal with hallucinations has perceptual disturbance (F10.232), an induced psychosis is
   an induced psychotic disorder, methamphetamine a stimulant;
 - anxiety, depression, psychosis or delirium due to a medical condition is due to a known
