@@ -109,12 +109,13 @@ _COCAINE_STIMULANT = re.compile(r"\bstimulant (abuse|dependence)\b")  # DSM-5 "s
 def dsm_severity(reading: str) -> str:
     """A DSM-5 use disorder in ICD-10-CM's words: mild is abuse, moderate or severe dependence
     ("mild alcohol use disorder with intoxication" reads "alcohol abuse with intoxication",
-    F10.12-; "stimulant use disorder, severe, cocaine" reads "cocaine dependence"); "" when the
-    reading names none."""
+    F10.12-; "stimulant use disorder, severe, cocaine" reads "cocaine dependence"; an intoxication,
+    or an alcohol or sedative withdrawal, it says no more of is "uncomplicated", as in DSM-5-TR);
+    "" when the reading names none."""
     out = _SEVERITY_BEFORE.sub(lambda m: " ".join(w for w in (m[2], _CODED_AS[m[1]]) if w), reading)
     out = _SEVERITY_AFTER.sub(lambda m: f"{m[1]} {_CODED_AS[m[2]]}", out)
     if out != reading and "cocaine" in out.split():
         out = _COCAINE_STIMULANT.sub(r"cocaine \1", out)
     if out != reading and _STATE.search(out) and not _COMPLICATED.search(out):
-        out += " uncomplicated"  # DSM-5-TR: an intoxication or withdrawal it says no more of
+        out += " uncomplicated"
     return out if out != reading else ""

@@ -33,6 +33,7 @@ INTENTS = (  # (intent, what states it), the first stated wins
     ("assault", re.compile(r"\b(assault\w*|homicid\w*)\b")),
     ("undetermined", re.compile(r"\b(undetermined|(unknown|unclear) intent|intent (unknown|unclear))\b")),
 )
+INTENT_NAMES = [name for name, _ in INTENTS]
 _PILLS = re.compile(r"\b(pills|tabs|tablets|capsules)\b")  # "took 20 sertraline tabs as a suicide attempt"
 KINDS = tuple((f"{name} of", said) for name, said in INTENTS[:2])  # not a poisoning
 DEFAULT_INTENT = "accidental"
@@ -52,7 +53,7 @@ def reading(text: str) -> str:
     intentional" reads "poisoning by selective serotonin reuptake inhibitors intentional"); ""
     when it names no poisoning."""
     classes = drug_classes()
-    named = list(dict.fromkeys(classes[w] for w in text.split() if w in classes))
+    named = list(dict.fromkeys(_classes_named(text)))
     if not named or not (POISONING.search(text) or _PILLS.search(text) and _SELF_HARM.search(text)):
         return ""
     kind = next((k for k, said in KINDS if said.search(text)), "poisoning by")
@@ -69,7 +70,6 @@ def stated_intent(texts: list[str]) -> str | None:
     return next((intent for intent, said in INTENTS if said.search(text)), None)
 
 
-@lru_cache(maxsize=65536)
 def code_intent(code: str, display: str) -> str | None:
     """The intent of a T36-T65 code, read from its title; None for any other code."""
     if not _T_CODE.match(code):
@@ -80,9 +80,13 @@ def code_intent(code: str, display: str) -> str | None:
     return next((intent for intent, _ in INTENTS[2:] if f", {intent}" in title), None)
 
 
-def named_classes(texts: list[str]) -> frozenset:
+def _classes_named(text: str):
     classes = drug_classes()
-    return frozenset(classes[w] for t in texts for w in t.split() if w in classes)
+    return (classes[w] for w in text.split() if w in classes)
+
+
+def named_classes(texts: list[str]) -> frozenset:
+    return frozenset(c for t in texts for c in _classes_named(t))
 
 
 def _intent_table(sub) -> np.ndarray:
@@ -90,8 +94,7 @@ def _intent_table(sub) -> np.ndarray:
     built once per index."""
     table = sub.__dict__.get("_poisoning_intents")
     if table is None:
-        names = [name for name, _ in INTENTS]
-        table = np.array([names.index(i) + 1 if (i := code_intent(code, display)) else 0
+        table = np.array([INTENT_NAMES.index(i) + 1 if (i := code_intent(code, display)) else 0
                           for code, display in zip(sub.codes, sub.displays)], dtype=np.int8)
         sub._poisoning_intents = table
     return table
@@ -105,9 +108,8 @@ def by_intent(scores: np.ndarray, batch, sub) -> np.ndarray:
     intents = _intent_table(sub)[batch.cand_concept]
     if not intents.any():
         return scores
-    names = [name for name, _ in INTENTS]
     texts = [[v.text for v in q.variants] for q in batch.queries]
-    wanted = np.array([names.index(stated_intent(t) or DEFAULT_INTENT) + 1 for t in texts])
+    wanted = np.array([INTENT_NAMES.index(stated_intent(t) or DEFAULT_INTENT) + 1 for t in texts])
     other = (intents > 0) & (intents != wanted[batch.cand_query])
     for i in np.flatnonzero((intents > 0) & ~other).tolist():  # right intent: of the drug named?
         named = named_classes(texts[batch.cand_query[i]])
