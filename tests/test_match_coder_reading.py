@@ -195,3 +195,31 @@ def test_a_fracture_not_said_pathological_is_traumatic(engine):
 def test_an_unspecified_code_gives_way_to_a_sibling_whose_alias_the_entry_says(engine):
     assert top(engine, ["HOMELESS, LIVING IN CAR", "Behind on rent, got an eviction notice", "Homeless"]) == \
         ["Z59.02", "Z59.811", "Z59.00"]
+
+
+def test_a_drug_in_a_use_disorder_is_its_substance_and_an_intoxication_is_uncomplicated(engine):
+    for drug, substance in poisoning.drug_substances().items():  # the F10-F19 title words it
+        category = {"opioid": "F11", "cannabis": "F12", "sedative": "F13", "cocaine": "F14", "stimulant": "F15"}[substance]
+        assert substance in simple_icd_10_cm.get_description(f"{category}.10").lower(), drug
+    assert mental.reading("fentanyl use disorder in withdrawal") == "opioid use disorder in withdrawal"
+    assert mental.reading("sedative-hypnotic use disorder alprazolam") == "sedative-hypnotic use disorder"
+    assert mental.reading("alprazolam overdose") == ""  # a poisoning
+    assert dsm_severity("opioid dependence intoxicated in clinic") == \
+        "opioid dependence with intoxication uncomplicated in clinic"
+    assert dsm_severity("cannabis intoxication", terse=True) == ""  # a table's "CANNABIS INTOX": unspecified
+    assert dsm_severity("alcohol abuse with intoxication") == ""  # the title's words: unspecified
+    assert top(engine, ["Fentanyl use disorder, severe, in withdrawal", "Mild use disorder, non-prescribed alprazolam",
+                        "Opioid dependence, intoxicated", "ETOH ABUSE W/ INTOX"]) == \
+        ["F11.23", "F13.10", "F11.220", "F10.129"]
+
+
+def test_an_age_says_child_or_adult_abuse_and_a_fractured_bone_is_its_noun(engine):
+    assert read("Suspected neglect of 84-year-old by nephew")[-1] == "adult"
+    assert read("physical abuse, 18-month-old")[-1] == "child"
+    assert read("neglect, 7 yo")[-1] == "child"
+    assert read("knee pain in 84-year-old")[-1] == "84-year-old"  # no abuse or neglect: no group
+    assert read("closed left femoral neck fracture")[2] == "femur"
+    assert read("femoral artery aneurysm")[0] == "femoral"  # no fracture
+    assert top(engine, ["Confirmed physical abuse: 18-month-old with patterned bruising",
+                        "Closed fracture of left femoral neck", "COPD flare", "Smoker, 1 ppd cigarettes x 30 years"]) == \
+        ["T74.12XA", "S72.002A", "J44.1", "F17.210"]

@@ -52,7 +52,7 @@ _CLAUSE = re.compile(r"[,;:()\[\]]|\s-\s|\.\s")
 CONTEXT_OPENERS = [tuple(t.split()) for t in (
     "on", "stable on", "well controlled on", "controlled on", "well controlled", "currently on", "maintained on",
     "managed with", "managed on", "treated with", "taking", "takes", "waiting for", "awaiting", "trying to",
-    "followed by", "sees")]
+    "followed by", "sees", "referred for", "referred to", "requesting", "started on", "restarted on", "switched to")]
 _CONTEXT_FIRST = frozenset(o[0] for o in CONTEXT_OPENERS)
 # A later clause opening with "no"/"not" qualifies the condition ("panic disorder, no agoraphobia").
 WITHOUT = frozenset({"no", "not"})

@@ -4,7 +4,10 @@
 - the spinal region of a thoracic or lumbar level, in the level's place ("L4-5 disc herniation"
   is lumbar; a rare token like "l4-5" would pull in whatever terms share it; ICD-10-CM names
   cervical levels itself);
-- the end of a long bone as ICD-10-CM names it ("distal radius" is its "lower end");
+- the end of a long bone as ICD-10-CM names it ("distal radius" is its "lower end"), a fractured
+  bone by its noun ("femoral neck fracture" is one of the neck of the femur);
+- the child or adult of an abuse or neglect, by the age said ("suspected neglect of 84-year-old"
+  is T76.01- adult neglect, "physical abuse, 18-month-old" T74.12- child abuse);
 - a severity without the word "severity" ("moderate severity" is "moderate", not F31.30's "mild or
   moderate severity"), a bipolar disorder's present state as its current episode ("bipolar I,
   presently depressed" is "..., current episode depressed").
@@ -32,6 +35,19 @@ REGIONS = frozenset(_REGION.values()) | frozenset(_SPANNING.values()) | {"sacral
 _LONG_BONES = frozenset("radius ulna humerus femur tibia fibula".split())
 # one token each: positions stay (capitals)
 _END = {"distal": "lower end", "proximal": "upper end", "dist": "lower end", "prox": "upper end"}
+_FRACTURE = frozenset("fracture fractures fractured fx fxs".split())
+_BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": "ulna", "tibial": "tibia",
+         "fibular": "fibula", "clavicular": "clavicle", "scapular": "scapula", "patellar": "patella",
+         "pelvic": "pelvis", "vertebral": "vertebra", "calcaneal": "calcaneus", "sternal": "sternum",
+         "mandibular": "mandible", "maxillary": "maxilla"}
+
+_MALTREATMENT = frozenset("abuse abused neglect neglected maltreatment maltreated exploitation exploited abandonment "
+                          "abandoned".split())
+_AGE_TOKEN = re.compile(r"^(\d{1,3})(?:-(year|month|week|day)s?-old|yo|y/o|yr|yrs|mo|mos)$")
+_AGE_AFTER = frozenset("yo y/o yr yrs year-old month-old years-old months-old".split())
+_CHILD_WORDS = frozenset("infant infants toddler newborn baby babies boy girl teen teenager adolescent".split())
+_ADULT_WORDS = frozenset("elder elderly".split())
+ADULT_AGE = 18
 
 
 def trimester(weeks: int) -> str:
@@ -67,6 +83,22 @@ _NOW = frozenset({"currently", "presently", "current", "now"})
 _EPISODES = frozenset({"depressed", "manic", "hypomanic", "mixed"})
 
 
+def _age_group(tokens: list[str]) -> str | None:
+    """ "child" or "adult" by the first age the entry says, None when it says none."""
+    for i, token in enumerate(tokens):
+        match = _AGE_TOKEN.match(token)
+        if match:
+            unit = match.group(2) or ("month" if token.endswith(("mo", "mos")) else "year")
+            return "child" if unit != "year" or int(match.group(1)) < ADULT_AGE else "adult"
+        if token.isdigit() and tokens[i + 1:i + 2] and tokens[i + 1] in _AGE_AFTER:
+            return "child" if "month" in tokens[i + 1] or int(token) < ADULT_AGE else "adult"
+        if token in _CHILD_WORDS:
+            return "child"
+        if token in _ADULT_WORDS:
+            return "adult"
+    return None
+
+
 def _severity_and_episode(tokens: list[str]) -> list[str]:
     out = []
     for i, token in enumerate(tokens):
@@ -88,10 +120,16 @@ def implied(tokens: list[str]) -> list[str]:
             out += [trimester(weeks), "trimester"]
     if not REGIONS & set(tokens):
         out = [_region(t) or t for t in out]
-    if _LONG_BONES & set(tokens):
+    if _FRACTURE & set(tokens):
+        out = [_BONE.get(t, t) for t in out]
+    if _LONG_BONES & set(out):
         out = [_END.get(t, t) for t in out]
     if "severity" in tokens or _NOW & set(tokens):
         out = _severity_and_episode(out)
+    if _MALTREATMENT & set(tokens) and not {"child", "adult"} & set(tokens):
+        group = _age_group(tokens)
+        if group:
+            out.append(group)
     return out
 
 
@@ -101,21 +139,31 @@ _CODED_AS = {"mild": "abuse", "moderate": "dependence", "severe": "dependence"}
 # an intoxication, or a withdrawal from the substances whose withdrawal codes say "uncomplicated"
 _STATE = re.compile(r"\b(intoxication|intoxicated)\b|\b(alcohol|sedative|hypnotic|anxiolytic|benzodiazepines?)\b.*"
                     r"\bwithdrawal\b|\bwithdrawal\b.*\b(alcohol|sedative|hypnotic|anxiolytic|benzodiazepines?)\b")
+# an intoxication said as such, not a code title's "with intoxication" (a table's "ETOH ABUSE W/
+# INTOX" is F10.129, unspecified; caffeine's is F15.929)
+_INTOXICATED = re.compile(r"\b(?:acutely )?intoxicated\b")  # the titles say "with intoxication"
+_SAID_INTOXICATED = re.compile(r"\b(?:acutely )?intoxicat(ed)\b|(?<!\bwith )\bintoxication\b")
 _COMPLICATED = re.compile(r"\b(delirium|perceptual|hallucinat\w*|seizures?|psychotic|psychosis|uncomplicated|"
                           r"unspecified|complicated)\b")
 _COCAINE_STIMULANT = re.compile(r"\bstimulant (abuse|dependence)\b")  # DSM-5 "stimulant use disorder, cocaine"
 
 
-def dsm_severity(reading: str) -> str:
+def dsm_severity(reading: str, terse: bool = False) -> str:
     """A DSM-5 use disorder in ICD-10-CM's words: mild is abuse, moderate or severe dependence
     ("mild alcohol use disorder with intoxication" reads "alcohol abuse with intoxication",
     F10.12-; "stimulant use disorder, severe, cocaine" reads "cocaine dependence"; an intoxication,
-    or an alcohol or sedative withdrawal, it says no more of is "uncomplicated", as in DSM-5-TR);
-    "" when the reading names none."""
+    or an alcohol or sedative withdrawal, it says no more of is "uncomplicated", as in DSM-5-TR).
+    An intoxication said as such, outside a terse table, is "uncomplicated" too ("opioid
+    dependence, intoxicated" is F11.220; "CANNABIS INTOX", "ETOH ABUSE W/ INTOX" stay unspecified).
+    "" when the reading changes in none of these ways."""
     out = _SEVERITY_BEFORE.sub(lambda m: " ".join(w for w in (m[2], _CODED_AS[m[1]]) if w), reading)
     out = _SEVERITY_AFTER.sub(lambda m: f"{m[1]} {_CODED_AS[m[2]]}", out)
     if out != reading and "cocaine" in out.split():
         out = _COCAINE_STIMULANT.sub(r"cocaine \1", out)
-    if out != reading and _STATE.search(out) and not _COMPLICATED.search(out):
-        out += " uncomplicated"
+    if _COMPLICATED.search(out):
+        return out if out != reading else ""
+    if out != reading and _STATE.search(out):
+        out = _INTOXICATED.sub("with intoxication", out) + " uncomplicated"
+    elif not terse and _SAID_INTOXICATED.search(out) and "caffeine" not in out:  # next to it, in the titles' words
+        out = _SAID_INTOXICATED.sub(lambda m: ("with " if m[1] else "") + "intoxication uncomplicated", out, 1)
     return out if out != reading else ""

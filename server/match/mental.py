@@ -3,7 +3,8 @@
   depressive episode, severe, with nihilistic delusions" is F32.3); a depression's first episode
   is a single one;
 - a withdrawal with hallucinations has perceptual disturbance (F10.232), an induced psychosis is
-  an induced psychotic disorder, methamphetamine a stimulant;
+  an induced psychotic disorder, methamphetamine a stimulant; a drug named in a use disorder is
+  the substance F10-F19 name ("fentanyl use disorder" is an opioid one; drug_classes.tsv);
 - anxiety, depression, psychosis or delirium due to a medical condition is due to a known
   physiological condition ("anxiety secondary to Parkinson's disease" is F06.4, not G20);
 - a mental disorder or a substance use in a pregnancy is one complicating it (O99.31- to O99.34-,
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from server.match import poisoning
 from server.match.abbreviations import SUBSTANCES
 
 _MOOD = re.compile(r"\b(depress\w*|bipolar|mania|manic|hypomani\w*|mood)\b")
@@ -29,6 +31,10 @@ _TOBACCO = frozenset("tobacco nicotine smoking smoker smokes cigarette cigarette
 _ALCOHOL = frozenset("alcohol etoh alcoholic drinking".split())
 _TRIMESTER = re.compile(r"\b(first|second|third|1st|2nd|3rd) (trimester|trim|tri)\b")
 _ORDINAL = {"1st": "first", "2nd": "second", "3rd": "third"}
+# a use disorder's words: a drug named with them is the substance its codes name
+_USE = re.compile(r"\b(use|using|abuse|misuse|dependence|dependent|addiction|addicted|withdrawal|intoxication|"
+                  r"intoxicated|induced|remission)\b")
+_CLASS_NAMES = frozenset("benzodiazepine benzo benzos cannabis marijuana cocaine".split())  # the codes' own words
 _DUE_TO = re.compile(r"\b(secondary to|due to|caused by|2/2|d/t) ")
 # what a mental condition is due to that is no physiological condition
 _NOT_PHYSIOLOGICAL = SUBSTANCES | frozenset(
@@ -37,9 +43,31 @@ _NOT_PHYSIOLOGICAL = SUBSTANCES | frozenset(
     "psychosocial social isolation unemployment incarceration anxiety depression".split())
 
 
+def _substance(text: str) -> str:
+    """A drug named in a use disorder as the substance F10-F19 name ("fentanyl use disorder" is an
+    opioid one, "xanax withdrawal" a sedative one), unless the entry names a substance itself or a
+    poisoning."""
+    drugs = poisoning.drug_substances()
+    words = text.split()
+    if not _USE.search(text) or poisoning.POISONING.search(text) or any(
+            w in SUBSTANCES and (w not in drugs or w in _CLASS_NAMES) for w in words):
+        return text
+    out, named = [], set()
+    for word in words:
+        substance = drugs.get(word)
+        if substance:  # each substance once, and not beside its own name ("sedative-hypnotic ... alprazolam")
+            if substance in named or any(w in text for w in substance.split() if w not in ("or", "other")):
+                continue
+            named.add(substance)
+        out.append(substance or word)
+    return " ".join(out)
+
+
 def reading(text: str) -> str:
     """The entry so read; "" when none of these applies."""
-    out, words = text, set(text.split())
+    typed = text
+    out = text = _substance(text)
+    words = set(text.split())
     substance = not SUBSTANCES.isdisjoint(words) or "alcoholic" in words
     if _MOOD.search(text) and "without psychotic" not in text and not substance:
         out = _PSYCHOTIC.sub("with psychotic features", out)
@@ -59,4 +87,4 @@ def reading(text: str) -> str:
                 else "alcohol use" if not _ALCOHOL.isdisjoint(words) else "drug use")
         said = f" {_ORDINAL.get(trimester[1], trimester[1])} trimester" if trimester else ""
         out = f"{kind} complicating pregnancy{said}"
-    return out if out != text else ""
+    return out if out != typed else ""

@@ -47,6 +47,14 @@ def drug_classes(path: Path = DRUG_CLASSES_FILE) -> dict[str, str]:
         return {row["drug"].strip().lower(): row["class"].strip().lower() for row in csv.DictReader(fh, delimiter="\t")}
 
 
+@lru_cache(maxsize=2)
+def drug_substances(path: Path = DRUG_CLASSES_FILE) -> dict[str, str]:
+    """A drug by the substance its use disorder is coded as (F10-F19: fentanyl is "opioid")."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {row["drug"].strip().lower(): row["substance"].replace(",", "").strip().lower()
+                for row in csv.DictReader(fh, delimiter="\t") if row.get("substance", "").strip()}
+
+
 def reading(text: str) -> str:
     """The reading as a T-code title words it: "poisoning by" (or "adverse effect of",
     "underdosing of") the class of the drug it names, then the rest of it ("sertraline overdose,

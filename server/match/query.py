@@ -63,7 +63,7 @@ def prepare(text: str, index) -> Query:
     read = primary.evidence + tuple(fixes)
     if fixes:
         variants.append(Variant(fixed, SPELLING, read))
-    dsm = dsm_severity(fixed)
+    dsm = dsm_severity(fixed, terse)
     for reading, why in ((encounter.without_cues(fixed), "encounter -> 7th character"),
                          (dsm, "DSM-5 severity -> abuse or dependence"),
                          (poisoning.reading(fixed), "drug -> its class, overdose -> poisoning"),

@@ -56,7 +56,9 @@ UNSTATED_REMISSION = CLASH_PENALTY
 # history, personal, dependence - see dependence, by drug, in remission); of tobacco use, Z87.891.
 _TOBACCO = frozenset("nicotine tobacco tob cig cigarette smoker smoke smoking smkr vape vaping".split())
 TOBACCO_USE = "Z72.0"
-_TOBACCO_DISORDER = re.compile(r"\b(tobacco|nicotine|cigarette|cigarettes) (use disorder|dependence|addiction)\b")
+_TOBACCO_DISORDER = re.compile(
+    r"\b(tobacco|nicotine|cigarette|cigarettes) (use disorder|dependence|addiction)\b"
+    r"|\b(smoker|smokes|smoking)\b.*\b(ppd|packs? per day|packs? a day|cigarettes|cigs|pack-years?)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
 
@@ -317,7 +319,8 @@ def _bipolar_two(scores: np.ndarray, batch, sub) -> np.ndarray:
 
 def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
     """Z72.0 "Tobacco use" is no use disorder: for an entry saying tobacco use disorder, nicotine
-    dependence or addiction it scores a quarter (the index: disorder, tobacco use - dependence, nicotine)."""
+    dependence or addiction, or a smoker of so many cigarettes, it scores a quarter (the index:
+    disorder, tobacco use - dependence, nicotine; smoker - dependence, drug, nicotine)."""
     if sub.system != ICD10CM or TOBACCO_USE not in sub.code_index:
         return scores
     said = np.array([any(_TOBACCO_DISORDER.search(v.text) for v in q.variants) for q in batch.queries])
