@@ -22,7 +22,8 @@ def test_new_dev_sets_are_valid_and_disjoint_from_content(default_db, capsys):
              "legacy_table_dev4.jsonl": 130, "problem_list_full_dev4.jsonl": 200, "legacy_table_dev5.jsonl": 130,
              "problem_list_full_dev5.jsonl": 130, "legacy_table_dev6.jsonl": 130, "problem_list_full_dev6.jsonl": 180,
              "problem_list_full_dev7.jsonl": 200, "legacy_table_dev7.jsonl": 160, "problem_list_full_dev8.jsonl": 200,
-             "legacy_table_dev8.jsonl": 170, "problem_list_full_dev9.jsonl": 195}
+             "legacy_table_dev8.jsonl": 170, "problem_list_full_dev9.jsonl": 195, "problem_list_full_dev10.jsonl": 195,
+             "problem_list_full_dev11.jsonl": 195, "legacy_table_dev9.jsonl": 175, "legacy_table_dev10.jsonl": 175}
     assert check_dev_set.main([*(str(DATA / name) for name in least), "--db", default_db]) == 0
     reports = _reports(capsys)
     assert [Path(r["file"]).name for r in reports] == list(least)
