@@ -223,3 +223,15 @@ def test_an_age_says_child_or_adult_abuse_and_a_fractured_bone_is_its_noun(engin
     assert top(engine, ["Confirmed physical abuse: 18-month-old with patterned bruising",
                         "Closed fracture of left femoral neck", "COPD flare", "Smoker, 1 ppd cigarettes x 30 years"]) == \
         ["T74.12XA", "S72.002A", "J44.1", "F17.210"]
+
+
+def test_units_after_a_number_and_words_of_a_sentence_are_read_as_written(engine):
+    assert [v.text for v in expand(["onset", "3", "mo", "ago"])] == ["onset 3 mo ago"]  # a month, no morbid obesity
+    assert [v.text for v in expand(["smoker", "1", "ppd"])][1] == "smoker 1 packs per day"
+    assert read("G1P0 at 22w3d, uncomplicated pregnancy")[-2:] == ["second", "trimester"]
+    assert read("T2DM, poorly controlled")[-2:] == ["with", "hyperglycemia"]
+    assert read("Pre-eclampsia without severe features")[1:4] == ["mild", "to", "moderate"]
+    assert mental.reading("cannabis use in pregnancy vaping thc daily") == "drug use complicating pregnancy"
+    assert top(engine, ["Uses food pantry but still not enough food in the house", "Dips Copenhagen daily",
+                        "Child physical abuse, confirmed - bruises in various stages of healing",
+                        "T2DM, poorly controlled, A1c 10.4"]) == ["Z59.41", "F17.220", "T74.12XA", "E11.65"]

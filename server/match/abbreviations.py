@@ -17,10 +17,13 @@ MAX_SPAN = 3
 MAX_ALTERNATES = 4
 # Abbreviations that are also ordinary words: expanded only when typed in
 # capitals or when the whole entry is terse (the list's own rule).
-ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant lit cap did ms".split())
-# Units of a dose or a result: "sertraline 25 mg" is not myasthenia gravis.
-UNITS = frozenset("mg mcg g ml cc mmol meq iu u units kg lb lbs mm cm".split())
-_NUMBER = re.compile(r"^\d+([.,]\d+)?$")
+ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant lit cap did ms mo".split())
+# Units of a dose, a result or a time: "sertraline 25 mg" is not myasthenia gravis, "3 mo ago" no
+# morbid obesity.
+UNITS = frozenset("mg mcg g ml cc mmol meq iu u units kg lb lbs mm cm mo mos wk wks yr yrs hr hrs".split())
+_NUMBER = re.compile(r"^\d+([.,/]\d+)?$")
+# After a number, the sense an ambiguous abbreviation has ("1 ppd" is a smoker's packs per day).
+AFTER_NUMBER = {"ppd": "packs per day"}
 # Shorthand the coder reads as it is (ICD-10-CM itself writes NOS and NEC).
 KEEP = frozenset({"nos", "nec"})
 SUBSTANCES = frozenset(
@@ -66,7 +69,20 @@ def _senses(table, span: list[str], previous: str, allow_ordinary: bool) -> tupl
         return None
     if previous in SUBSTANCES:  # "etoh dep" is dependence, not depression
         senses = tuple(sorted(senses, key=lambda s: s.domain != "sud"))
+    if key in AFTER_NUMBER and _NUMBER.match(previous):
+        senses = tuple(sorted(senses, key=lambda s: s.expansion != AFTER_NUMBER[key]))
     return senses
+
+
+def _keep_slashed(parts: list[str], table) -> list[str]:
+    """Parts of an a/b token, slashed abbreviations kept whole ("type 1/w/o coma": "w/o")."""
+    out: list[str] = []
+    for part in parts:
+        if out and f"{out[-1]}/{part}" in table:
+            out[-1] = f"{out[-1]}/{part}"
+        else:
+            out.append(part)
+    return out
 
 
 def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
@@ -84,10 +100,10 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
                 break
         else:
             token = toks[i]
-            parts = token.strip("/").split("/")
+            parts = _keep_slashed(token.strip("/").split("/"), table)
             halves = token.split("-")
-            if len(parts) == 1 and table.get(halves[0]) and all(h.isalpha() for h in halves):
-                parts = halves  # "DEP-IN REMISSION", "ALC-INDUCED"; not "GAD-7"
+            if len(parts) == 1 and any(table.get(h) for h in halves) and all(h.isalpha() for h in halves):
+                parts = halves  # "DEP-IN REMISSION", "ALC-INDUCED", "Z-WCC"; not "GAD-7"
             if len(parts) > 1 and any(table.get(p) for p in parts):
                 for j, part in enumerate(parts):
                     if j:

@@ -16,7 +16,9 @@ import re
 from server.match.normalize import word_set
 
 INITIAL = re.compile(r"\b(initial|init)\b")
-SUBSEQUENT = re.compile(r"\b(subsequent|subs (enc|encounter|visit)|subseq|subsq|follow[- ]?up|f/u|aftercare|healing)\b")
+# "healing", not "stages of healing" (bruises), "not healing" or "non-healing" (a wound)
+SUBSEQUENT = re.compile(r"\b(subsequent|subs (enc|encounter|visit)|subseq|subsq|follow[- ]?up|f/u|aftercare|"
+                        r"(?<!\bof )(?<!\bnot )(?<!non-)(?<!\bnon )healing)\b")
 SEQUELA = re.compile(r"\b(sequela|sequelae|late effects?)\b")
 HEALING = (("delayed healing", re.compile(r"\bdelayed (healing|heal|union)\b")),
            ("nonunion", re.compile(r"\bnon[- ]?union\b")),

@@ -6,6 +6,8 @@
   cervical levels itself);
 - the end of a long bone as ICD-10-CM names it ("distal radius" is its "lower end"), a fractured
   bone by its noun ("femoral neck fracture" is one of the neck of the femur);
+- a poorly controlled or uncontrolled diabetes is one with hyperglycemia (the index's convention),
+  a pre-eclampsia "without severe features" a mild to moderate one;
 - the child or adult of an abuse or neglect, by the age said ("suspected neglect of 84-year-old"
   is T76.01- adult neglect, "physical abuse, 18-month-old" T74.12- child abuse);
 - a severity without the word "severity" ("moderate severity" is "moderate", not F31.30's "mild or
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-_WEEKS = re.compile(r"^(\d{1,2})(?:w|wk|wks|week|weeks)?$")
+_WEEKS = re.compile(r"^(\d{1,2})(?:(?:w|wk|wks|week|weeks)(?:\dd?)?)?$")  # "22w3d": 22 weeks 3 days
 WEEK_WORDS = frozenset({"w", "wk", "wks", "week", "weeks"})
 _PREGNANCY = frozenset(
     "pregnant pregnancy gestation gestational ga iup prenatal antenatal preeclampsia pre-eclampsia eclampsia "
@@ -111,6 +113,27 @@ def _severity_and_episode(tokens: list[str]) -> list[str]:
     return out
 
 
+_DIABETES = frozenset("dm dm1 dm2 t1dm t2dm dmii dmi iddm niddm diabetes diabetic".split())
+_POORLY_CONTROLLED = re.compile(r"\b(poorly|inadequately|not well|sub-?optimally|suboptimally) controlled\b|"
+                                r"\buncontrolled\b|\bout of control\b")
+_PREECLAMPSIA = frozenset({"preeclampsia", "pre-eclampsia"})
+_FEATURES = {("without", "severe", "features"): ["mild", "to", "moderate"], ("with", "severe", "features"): ["severe"]}
+
+
+def _replace(tokens: list[str], phrases: dict[tuple[str, ...], list[str]]) -> list[str]:
+    out, i = [], 0
+    while i < len(tokens):
+        for phrase, words in phrases.items():
+            if tuple(tokens[i:i + len(phrase)]) == phrase:
+                out += words
+                i += len(phrase)
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
 def implied(tokens: list[str]) -> list[str]:
     """The entry's (normalized) tokens as a coder reads them: each in its place, words added at the end."""
     out = list(tokens)
@@ -126,6 +149,10 @@ def implied(tokens: list[str]) -> list[str]:
         out = [_END.get(t, t) for t in out]
     if "severity" in tokens or _NOW & set(tokens):
         out = _severity_and_episode(out)
+    if _DIABETES & set(tokens) and "hyperglycemia" not in tokens and _POORLY_CONTROLLED.search(" ".join(tokens)):
+        out += ["with", "hyperglycemia"]  # the index: diabetes, poorly controlled - by type, with hyperglycemia
+    if _PREECLAMPSIA & set(tokens):  # "without severe features" is O14.0- mild to moderate
+        out = _replace(out, _FEATURES)
     if _MALTREATMENT & set(tokens) and not {"child", "adult"} & set(tokens):
         group = _age_group(tokens)
         if group:

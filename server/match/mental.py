@@ -34,7 +34,7 @@ _ORDINAL = {"1st": "first", "2nd": "second", "3rd": "third"}
 # a use disorder's words: a drug named with them is the substance its codes name
 _USE = re.compile(r"\b(use|using|abuse|misuse|dependence|dependent|addiction|addicted|withdrawal|intoxication|"
                   r"intoxicated|induced|remission)\b")
-_CLASS_NAMES = frozenset("benzodiazepine benzo benzos cannabis marijuana cocaine".split())  # the codes' own words
+_CLASS_NAMES = frozenset("cannabis marijuana cocaine".split())  # the codes' own words
 _DUE_TO = re.compile(r"\b(secondary to|due to|caused by|2/2|d/t) ")
 # what a mental condition is due to that is no physiological condition
 _NOT_PHYSIOLOGICAL = SUBSTANCES | frozenset(
@@ -83,7 +83,8 @@ def reading(text: str) -> str:
                else head + "due to known physiological condition")
     if _PREGNANT.search(out) and (substance or _DISORDER.search(out)):
         trimester = _TRIMESTER.search(out)
-        kind = ("other mental disorders" if not substance else "smoking (tobacco)" if not _TOBACCO.isdisjoint(words)
+        tobacco = not _TOBACCO.isdisjoint(words) and all(w in _TOBACCO for w in words & SUBSTANCES)  # not THC vaping
+        kind = ("other mental disorders" if not substance else "smoking (tobacco)" if tobacco
                 else "alcohol use" if not _ALCOHOL.isdisjoint(words) else "drug use")
         said = f" {_ORDINAL.get(trimester[1], trimester[1])} trimester" if trimester else ""
         out = f"{kind} complicating pregnancy{said}"

@@ -23,7 +23,8 @@ _CUES = (r"overdose[ds]?|overdosing|ods?|o/d|ingestions?|ingested|swallowed|toxi
          r"adverse (effect|reaction)|side effects?|underdos\w*")
 POISONING = re.compile(rf"\b({_CUES})\b")
 _CUE_WORDS = re.compile(rf"\b({_CUES})( (of|on|with|from|by|to))?\b")
-_SELF_HARM = re.compile(r"\b(intentional\w*|self[- ]?(harm|inflicted|poisoning)|suicid\w*|deliberate\w*|on purpose|"
+_SELF_HARM = re.compile(r"\b(intentional\w*|(?<!unknown )(?<!unclear )intent(?! (unknown|unclear|undetermined))|"
+                        r"self[- ]?(harm|inflicted|poisoning)|suicid\w*|deliberate\w*|on purpose|"
                         r"intending to die|(wanted|trying) to die)\b")
 INTENTS = (  # (intent, what states it), the first stated wins
     ("adverse effect", re.compile(r"\b(adverse (effect|reaction|drug reaction)|side effects?)\b")),

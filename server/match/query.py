@@ -16,6 +16,7 @@ from server.match.normalize import normalize, tokens
 
 AS_TYPED, CORE, EXPANDED, OTHER_SENSE, SPELLING, ASSERTION = range(6)
 TERSE_TOKENS = 2
+SHORT_TOKENS = 6  # at most, an entry may have cut words
 
 
 @dataclass
@@ -29,11 +30,13 @@ class Query:
     clauses: int = 1
 
 
-def _spelling(reading: str, speller) -> tuple[str, list[str]]:
+def _spelling(reading: str, speller, short: bool) -> tuple[str, list[str]]:
+    """The reading with unknown words corrected; a word is completed only in a short entry (legacy
+    tables cut words; in a sentence "still" is no cut "stillbirth", "clinic" no "clinical")."""
     words, fixes = [], []
     for word in reading.split():
         fix = speller.correct(word)
-        if fix:
+        if fix and (short or fix[1] != "completion"):
             fixes.append(f"{fix[1]} {word} -> {fix[0]}")
             word = fix[0]
         words.append(word)
@@ -59,7 +62,7 @@ def prepare(text: str, index) -> Query:
         first = main[1] if len(main) > 1 else main[0]
     else:
         first = primary
-    fixed, fixes = _spelling(primary.text, index.speller)
+    fixed, fixes = _spelling(primary.text, index.speller, terse or len(core) <= SHORT_TOKENS)
     read = primary.evidence + tuple(fixes)
     if fixes:
         variants.append(Variant(fixed, SPELLING, read))
