@@ -235,3 +235,17 @@ def test_units_after_a_number_and_words_of_a_sentence_are_read_as_written(engine
     assert top(engine, ["Uses food pantry but still not enough food in the house", "Dips Copenhagen daily",
                         "Child physical abuse, confirmed - bruises in various stages of healing",
                         "T2DM, poorly controlled, A1c 10.4"]) == ["Z59.41", "F17.220", "T74.12XA", "E11.65"]
+
+
+def test_coders_shorthand_spelled_out_and_social_needs_in_plain_words(engine):
+    assert normalize("Depression, not otherwise specified") == "depression, nos"
+    assert mental.reading("bipolar current manic episode no psychotic sx") == \
+        "bipolar current manic episode without psychotic features"
+    assert read("Suspected physical abuse, CPS hotline called")[-1] == "child"
+    assert read("pressure injury, coccyx")[-1] == "sacral region"
+    assert top(engine, ["Depression, not otherwise specified", "GDM A2, on NPH", "Stage 3 pressure injury, sacrum",
+                        "Bipolar d/o, current manic episode, no psychotic sx"]) == \
+        ["F32.A", "O24.414", "L89.153", "F31.10"]
+    codes = [r.results[0].candidates[0].code for r in engine.match_texts(
+        ["2 months behind on rent, got a notice to quit", "Needs diapers and clothing for the baby"], ["sdoh"], 1)]
+    assert codes == ["housing-instability", "material-hardship"]

@@ -6,9 +6,10 @@
   cervical levels itself);
 - the end of a long bone as ICD-10-CM names it ("distal radius" is its "lower end"), a fractured
   bone by its noun ("femoral neck fracture" is one of the neck of the femur);
+- a pressure ulcer's site as L89 names it (sacrum or coccyx: "sacral region");
 - a poorly controlled or uncontrolled diabetes is one with hyperglycemia (the index's convention),
   a pre-eclampsia "without severe features" a mild to moderate one;
-- the child or adult of an abuse or neglect, by the age said ("suspected neglect of 84-year-old"
+- the child or adult of an abuse or neglect, by the age said (or CPS / APS) ("suspected neglect of 84-year-old"
   is T76.01- adult neglect, "physical abuse, 18-month-old" T74.12- child abuse);
 - a severity without the word "severity" ("moderate severity" is "moderate", not F31.30's "mild or
   moderate severity"), a bipolar disorder's present state as its current episode ("bipolar I,
@@ -43,12 +44,15 @@ _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": 
          "pelvic": "pelvis", "vertebral": "vertebra", "calcaneal": "calcaneus", "sternal": "sternum",
          "mandibular": "mandible", "maxillary": "maxilla"}
 
+_PRESSURE_ULCER = frozenset("pressure decubitus bedsore bedsores".split())
+_ULCER_SITE = {"sacrum": "sacral region", "coccyx": "sacral region", "coccygeal": "sacral region", "sacral": "sacral region"}
+
 _MALTREATMENT = frozenset("abuse abused neglect neglected maltreatment maltreated exploitation exploited abandonment "
                           "abandoned".split())
 _AGE_TOKEN = re.compile(r"^(\d{1,3})(?:-(year|month|week|day)s?-old|yo|y/o|yr|yrs|mo|mos)$")
 _AGE_AFTER = frozenset("yo y/o yr yrs year-old month-old years-old months-old".split())
-_CHILD_WORDS = frozenset("infant infants toddler newborn baby babies boy girl teen teenager adolescent".split())
-_ADULT_WORDS = frozenset("elder elderly".split())
+_CHILD_WORDS = frozenset("infant infants toddler newborn baby babies boy girl teen teenager adolescent cps".split())
+_ADULT_WORDS = frozenset("elder elderly aps".split())  # child or adult protective services
 ADULT_AGE = 18
 
 
@@ -149,6 +153,8 @@ def implied(tokens: list[str]) -> list[str]:
         out = [_END.get(t, t) for t in out]
     if "severity" in tokens or _NOW & set(tokens):
         out = _severity_and_episode(out)
+    if _PRESSURE_ULCER & set(tokens) and "region" not in tokens:  # L89.15-: "pressure ulcer of sacral region"
+        out = [_ULCER_SITE.get(t, t) for t in out]
     if _DIABETES & set(tokens) and "hyperglycemia" not in tokens and _POORLY_CONTROLLED.search(" ".join(tokens)):
         out += ["with", "hyperglycemia"]  # the index: diabetes, poorly controlled - by type, with hyperglycemia
     if _PREECLAMPSIA & set(tokens):  # "without severe features" is O14.0- mild to moderate

@@ -1,7 +1,7 @@
 """A psychiatric entry in ICD-10-CM's words, as an extra reading:
 - a mood episode "with" delusions or hallucinations has psychotic features ("single major
-  depressive episode, severe, with nihilistic delusions" is F32.3); a depression's first episode
-  is a single one;
+  depressive episode, severe, with nihilistic delusions" is F32.3), one with "no psychotic sx"
+  none; a depression's first episode is a single one;
 - a withdrawal with hallucinations has perceptual disturbance (F10.232), an induced psychosis is
   an induced psychotic disorder, methamphetamine a stimulant; a drug named in a use disorder is
   the substance F10-F19 name ("fentanyl use disorder" is an opioid one; drug_classes.tsv);
@@ -20,6 +20,7 @@ from server.match.abbreviations import SUBSTANCES
 
 _MOOD = re.compile(r"\b(depress\w*|bipolar|mania|manic|hypomani\w*|mood)\b")
 _PSYCHOTIC = re.compile(r"\bwith (?:[\w-]+ ){0,3}?(delusions?|hallucinations?|psychosis|psychotic symptoms)\b")
+_NOT_PSYCHOTIC = re.compile(r"\b(?:without|no|not|w/o|wo) psychotic (?:symptoms|sx|features|sxs)\b")
 _PERCEPTUAL = re.compile(r"\bwithdrawal with (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
 _MENTAL = re.compile(r"\b(anxiety|panic|depression|depressive|mood|psychosis|psychotic|hallucinations|delusions|"
                      r"delirium|catatonia|catatonic|personality change)\b")
@@ -75,6 +76,8 @@ def reading(text: str) -> str:
         out = out.replace("first episode", "single episode")
     out = out.replace("induced psychosis", "induced psychotic disorder").replace("methamphetamine", "stimulant")
     out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
+    if _MOOD.search(text):  # "no psychotic sx" is F3x's "without psychotic features"
+        out = _NOT_PSYCHOTIC.sub("without psychotic features", out)
     due = _DUE_TO.search(out)
     if due and _MENTAL.search(out[:due.start()]) and _NOT_PHYSIOLOGICAL.isdisjoint(out[due.end():].split()[:3]):
         head = out[:due.start()]

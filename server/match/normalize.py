@@ -24,8 +24,12 @@ def fold(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_SPELLED_SHORTHAND = re.compile(r"\bnot otherwise specified\b")  # one word, as coders write it
+
+
 def normalize(text: str) -> str:
-    return fold(text).lower()
+    """Folded, lower case, "not otherwise specified" written "nos"."""
+    return _SPELLED_SHORTHAND.sub("nos", fold(text).lower())
 
 
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
