@@ -249,3 +249,10 @@ def test_coders_shorthand_spelled_out_and_social_needs_in_plain_words(engine):
     codes = [r.results[0].candidates[0].code for r in engine.match_texts(
         ["2 months behind on rent, got a notice to quit", "Needs diapers and clothing for the baby"], ["sdoh"], 1)]
     assert codes == ["housing-instability", "material-hardship"]
+
+
+def test_index_conventions_for_hip_and_boxers_fractures_and_limb_shorthand(engine):
+    assert read("closed fracture of right hip")[-1] == "neck of femur"  # the index: fracture, hip
+    assert read("hip pain")[0] == "hip"  # no fracture
+    assert top(engine, ["Closed fracture of right hip, initial", "Cellulitis RLE", "Boxer's fracture left hand",
+                        "Lumbar strain after lifting"]) == ["S72.001A", "L03.115", "S62.337A", "S39.012A"]

@@ -42,7 +42,7 @@ _FRACTURE = frozenset("fracture fractures fractured fx fxs".split())
 _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": "ulna", "tibial": "tibia",
          "fibular": "fibula", "clavicular": "clavicle", "scapular": "scapula", "patellar": "patella",
          "pelvic": "pelvis", "vertebral": "vertebra", "calcaneal": "calcaneus", "sternal": "sternum",
-         "mandibular": "mandible", "maxillary": "maxilla"}
+         "mandibular": "mandible", "maxillary": "maxilla", "hip": "neck of femur"}  # the index: fracture, hip
 
 _PRESSURE_ULCER = frozenset("pressure decubitus bedsore bedsores".split())
 _ULCER_SITE = {"sacrum": "sacral region", "coccyx": "sacral region", "coccygeal": "sacral region", "sacral": "sacral region"}
