@@ -28,7 +28,7 @@ _PRE = {
 }
 _POST = {
     NEGATED: "ruled out|denied|negative|neg|absent|not present",
-    HISTORICAL: "resolved|in the past|years ago|yrs ago",
+    HISTORICAL: "resolved|in the past|years ago|yrs ago|cured|svr|svr12|eradicated",
     UNCERTAIN: "?|suspected|questionable|possible|vs",
     FAMILY: "",
 }

@@ -8,7 +8,8 @@
   bone by its noun ("femoral neck fracture" is one of the neck of the femur);
 - a pressure ulcer's site as L89 names it (sacrum or coccyx: "sacral region");
 - a poorly controlled or uncontrolled diabetes is one with hyperglycemia (the index's convention),
-  a pre-eclampsia "without severe features" a mild to moderate one;
+  a pre-eclampsia "without severe features" a mild to moderate one, a hyperemesis with ketonuria,
+  dehydration or low potassium one with metabolic disturbance, low back pain with sciatica lumbago;
 - the child or adult of an abuse or neglect, by the age said (or CPS / APS) ("suspected neglect of 84-year-old"
   is T76.01- adult neglect, "physical abuse, 18-month-old" T74.12- child abuse);
 - a severity without the word "severity" ("moderate severity" is "moderate", not F31.30's "mild or
@@ -44,6 +45,8 @@ _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": 
          "pelvic": "pelvis", "vertebral": "vertebra", "calcaneal": "calcaneus", "sternal": "sternum",
          "mandibular": "mandible", "maxillary": "maxilla", "hip": "neck of femur"}  # the index: fracture, hip
 
+_METABOLIC = frozenset("ketonuria ketosis dehydration dehydrated hypokalemia hyponatremia electrolyte electrolytes "
+                       "acidosis".split())
 _PRESSURE_ULCER = frozenset("pressure decubitus bedsore bedsores".split())
 _ULCER_SITE = {"sacrum": "sacral region", "coccyx": "sacral region", "coccygeal": "sacral region", "sacral": "sacral region"}
 
@@ -159,6 +162,10 @@ def implied(tokens: list[str]) -> list[str]:
         out += ["with", "hyperglycemia"]  # the index: diabetes, poorly controlled - by type, with hyperglycemia
     if _PREECLAMPSIA & set(tokens):  # "without severe features" is O14.0- mild to moderate
         out = _replace(out, _FEATURES)
+    if "hyperemesis" in tokens and _METABOLIC & set(tokens):  # O21.1 "... with metabolic disturbance"
+        out += ["with", "metabolic", "disturbance"]
+    if "sciatica" in tokens and ("lbp" in tokens or "low back pain" in " ".join(tokens)):  # M54.4- lumbago
+        out += ["lumbago"]
     if _MALTREATMENT & set(tokens) and not {"child", "adult"} & set(tokens):
         group = _age_group(tokens)
         if group:
