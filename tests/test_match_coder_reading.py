@@ -199,7 +199,8 @@ def test_an_unspecified_code_gives_way_to_a_sibling_whose_alias_the_entry_says(e
 
 def test_a_drug_in_a_use_disorder_is_its_substance_and_an_intoxication_is_uncomplicated(engine):
     for drug, substance in poisoning.drug_substances().items():  # the F10-F19 title words it
-        category = {"opioid": "F11", "cannabis": "F12", "sedative": "F13", "cocaine": "F14", "stimulant": "F15"}[substance]
+        category = {"opioid": "F11", "cannabis": "F12", "sedative": "F13", "cocaine": "F14",
+                    "stimulant": "F15"}[substance]
         assert substance in simple_icd_10_cm.get_description(f"{category}.10").lower(), drug
     assert mental.reading("fentanyl use disorder in withdrawal") == "opioid use disorder in withdrawal"
     assert mental.reading("sedative-hypnotic use disorder alprazolam") == "sedative-hypnotic use disorder"
@@ -221,7 +222,8 @@ def test_an_age_says_child_or_adult_abuse_and_a_fractured_bone_is_its_noun(engin
     assert read("closed left femoral neck fracture")[2] == "femur"
     assert read("femoral artery aneurysm")[0] == "femoral"  # no fracture
     assert top(engine, ["Confirmed physical abuse: 18-month-old with patterned bruising",
-                        "Closed fracture of left femoral neck", "COPD flare", "Smoker, 1 ppd cigarettes x 30 years"]) == \
+                        "Closed fracture of left femoral neck", "COPD flare",
+                        "Smoker, 1 ppd cigarettes x 30 years"]) == \
         ["T74.12XA", "S72.002A", "J44.1", "F17.210"]
 
 

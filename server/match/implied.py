@@ -5,13 +5,13 @@
   is lumbar; a rare token like "l4-5" would pull in whatever terms share it; ICD-10-CM names
   cervical levels itself);
 - the end of a long bone as ICD-10-CM names it ("distal radius" is its "lower end"), a fractured
-  bone by its noun ("femoral neck fracture" is one of the neck of the femur);
+  bone by its noun ("femoral neck fracture" is one of the neck of the femur, a hip fracture too);
 - a pressure ulcer's site as L89 names it (sacrum or coccyx: "sacral region");
 - a poorly controlled or uncontrolled diabetes is one with hyperglycemia (the index's convention),
   a pre-eclampsia "without severe features" a mild to moderate one, a hyperemesis with ketonuria,
   dehydration or low potassium one with metabolic disturbance, low back pain with sciatica lumbago;
-- the child or adult of an abuse or neglect, by the age said (or CPS / APS) ("suspected neglect of 84-year-old"
-  is T76.01- adult neglect, "physical abuse, 18-month-old" T74.12- child abuse);
+- the child or adult of an abuse or neglect, by the age said or CPS / APS ("suspected neglect of
+  84-year-old" is T76.01- adult neglect, "physical abuse, 18-month-old" T74.12- child abuse);
 - a severity without the word "severity" ("moderate severity" is "moderate", not F31.30's "mild or
   moderate severity"), a bipolar disorder's present state as its current episode ("bipolar I,
   presently depressed" is "..., current episode depressed").
@@ -48,7 +48,8 @@ _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": 
 _METABOLIC = frozenset("ketonuria ketosis dehydration dehydrated hypokalemia hyponatremia electrolyte electrolytes "
                        "acidosis".split())
 _PRESSURE_ULCER = frozenset("pressure decubitus bedsore bedsores".split())
-_ULCER_SITE = {"sacrum": "sacral region", "coccyx": "sacral region", "coccygeal": "sacral region", "sacral": "sacral region"}
+_ULCER_SITE = {"sacrum": "sacral region", "coccyx": "sacral region", "coccygeal": "sacral region",
+               "sacral": "sacral region"}
 
 _MALTREATMENT = frozenset("abuse abused neglect neglected maltreatment maltreated exploitation exploited abandonment "
                           "abandoned".split())
