@@ -267,3 +267,13 @@ def test_obstetric_and_history_conventions(engine):
     assert top(engine, ["Gestational HTN, 3rd trimester", "Advanced maternal age, multigravida, 2nd trimester",
                         "Needle phobia, faints at blood draws", "Hep C cured, SVR12 after treatment"]) == \
         ["O13.3", "O09.522", "F40.231", "Z86.19"]
+
+
+def test_induced_depression_and_insomnia_read_as_the_f_codes_name_them(engine):
+    assert mental.reading("alcohol dependence with alcohol-induced depression") == \
+        "alcohol dependence with alcohol-induced mood disorder"
+    assert mental.reading("insomnia due to anxiety") == "insomnia due to other mental disorder"
+    assert read("CHF exacerbation, chronic systolic")[2:5] == ["acute", "on", "chronic"]
+    assert top(engine, ["Opioid use disorder, severe, with opioid-induced depression",
+                        "Alcohol dependence w/ alcohol-induced insomnia", "Insomnia d/t depression",
+                        "ADD without hyperactivity"]) == ["F11.24", "F10.282", "F51.05", "F90.0"]

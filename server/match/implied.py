@@ -9,7 +9,8 @@
 - a pressure ulcer's site as L89 names it (sacrum or coccyx: "sacral region");
 - a poorly controlled or uncontrolled diabetes is one with hyperglycemia (the index's convention),
   a pre-eclampsia "without severe features" a mild to moderate one, a hyperemesis with ketonuria,
-  dehydration or low potassium one with metabolic disturbance, low back pain with sciatica lumbago;
+  dehydration or low potassium one with metabolic disturbance, low back pain with sciatica lumbago,
+  a chronic heart failure's exacerbation acute on chronic;
 - the child or adult of an abuse or neglect, by the age said or CPS / APS ("suspected neglect of
   84-year-old" is T76.01- adult neglect, "physical abuse, 18-month-old" T74.12- child abuse);
 - a severity without the word "severity" ("moderate severity" is "moderate", not F31.30's "mild or
@@ -45,6 +46,8 @@ _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": 
          "pelvic": "pelvis", "vertebral": "vertebra", "calcaneal": "calcaneus", "sternal": "sternum",
          "mandibular": "mandible", "maxillary": "maxilla", "hip": "neck of femur"}  # the index: fracture, hip
 
+_HEART_FAILURE = frozenset("chf hf hfref hfpef failure".split())
+_EXACERBATION = frozenset("exacerbation exac exacerb flare decompensated decompensation".split())
 _METABOLIC = frozenset("ketonuria ketosis dehydration dehydrated hypokalemia hyponatremia electrolyte electrolytes "
                        "acidosis".split())
 _PRESSURE_ULCER = frozenset("pressure decubitus bedsore bedsores".split())
@@ -163,6 +166,8 @@ def implied(tokens: list[str]) -> list[str]:
         out += ["with", "hyperglycemia"]  # the index: diabetes, poorly controlled - by type, with hyperglycemia
     if _PREECLAMPSIA & set(tokens):  # "without severe features" is O14.0- mild to moderate
         out = _replace(out, _FEATURES)
+    if _HEART_FAILURE & set(tokens) and _EXACERBATION & set(tokens) and "chronic" in tokens and "acute" not in tokens:
+        out = [w for t in out for w in (["acute", "on", "chronic"] if t == "chronic" else [t])]  # I50.23
     if "hyperemesis" in tokens and _METABOLIC & set(tokens):  # O21.1 "... with metabolic disturbance"
         out += ["with", "metabolic", "disturbance"]
     if "sciatica" in tokens and ("lbp" in tokens or "low back pain" in " ".join(tokens)):  # M54.4- lumbago

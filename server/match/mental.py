@@ -3,7 +3,8 @@
   depressive episode, severe, with nihilistic delusions" is F32.3), one with "no psychotic sx"
   none; a depression's first episode is a single one;
 - a withdrawal with hallucinations has perceptual disturbance (F10.232), an induced psychosis is
-  an induced psychotic disorder, methamphetamine a stimulant; a drug named in a use disorder is
+  an induced psychotic disorder, an induced depression a mood disorder (F10.24), an induced
+  insomnia a sleep disorder (F10.282), insomnia due to anxiety or depression F51.05, methamphetamine a stimulant; a drug named in a use disorder is
   the substance F10-F19 name ("fentanyl use disorder" is an opioid one; drug_classes.tsv);
 - anxiety, depression, psychosis or delirium due to a medical condition is due to a known
   physiological condition ("anxiety secondary to Parkinson's disease" is F06.4, not G20);
@@ -21,6 +22,11 @@ from server.match.abbreviations import SUBSTANCES
 _MOOD = re.compile(r"\b(depress\w*|bipolar|mania|manic|hypomani\w*|mood)\b")
 _PSYCHOTIC = re.compile(r"\bwith (?:[\w-]+ ){0,3}?(delusions?|hallucinations?|psychosis|psychotic symptoms)\b")
 _NOT_PSYCHOTIC = re.compile(r"\b(?:without|no|not|w/o|wo) psychotic (?:symptoms|sx|features|sxs)\b")
+# what F1x.24 / F1x.282 call an induced depression or insomnia; F51.05 insomnia due to a mental disorder
+_INDUCED_MOOD = re.compile(r"\binduced (?:depression|depressive disorder|depressive|depressed mood)\b")
+_INDUCED_SLEEP = re.compile(r"\binduced insomnia\b")
+_INSOMNIA_MENTAL = re.compile(r"\binsomnia (?:secondary to|due to|d/t|2/2|from) (?:\w+ )?(?:anxiety|depression|ptsd|"
+                              r"post-traumatic stress disorder|bipolar disorder|mental disorder)\b")
 _PERCEPTUAL = re.compile(r"\bwithdrawal with (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
 _MENTAL = re.compile(r"\b(anxiety|panic|depression|depressive|mood|psychosis|psychotic|hallucinations|delusions|"
                      r"delirium|catatonia|catatonic|personality change)\b")
@@ -76,6 +82,8 @@ def reading(text: str) -> str:
         out = out.replace("first episode", "single episode")
     out = out.replace("induced psychosis", "induced psychotic disorder").replace("methamphetamine", "stimulant")
     out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
+    out = _INDUCED_MOOD.sub("induced mood disorder", _INDUCED_SLEEP.sub("induced sleep disorder", out))
+    out = _INSOMNIA_MENTAL.sub("insomnia due to other mental disorder", out)
     if _MOOD.search(text):  # "no psychotic sx" is F3x's "without psychotic features"
         out = _NOT_PSYCHOTIC.sub("without psychotic features", out)
     due = _DUE_TO.search(out)
