@@ -234,7 +234,8 @@ def test_units_after_a_number_and_words_of_a_sentence_are_read_as_written(engine
     assert read("T2DM, poorly controlled")[-2:] == ["with", "hyperglycemia"]
     assert read("Pre-eclampsia without severe features")[1:4] == ["mild", "to", "moderate"]
     assert mental.reading("cannabis use in pregnancy vaping thc daily") == "drug use complicating pregnancy"
-    assert top(engine, ["Uses food pantry but still not enough food in the house", "Dips Copenhagen daily",
+    assert top(engine, ["Uses food pantry but still not enough food in the house",
+                        "Dips Copenhagen daily, nicotine dependent",
                         "Child physical abuse, confirmed - bruises in various stages of healing",
                         "T2DM, poorly controlled, A1c 10.4"]) == ["Z59.41", "F17.220", "T74.12XA", "E11.65"]
 
@@ -274,6 +275,7 @@ def test_induced_depression_and_insomnia_read_as_the_f_codes_name_them(engine):
         "alcohol dependence with alcohol-induced mood disorder"
     assert mental.reading("insomnia due to anxiety") == "insomnia due to other mental disorder"
     assert read("CHF exacerbation, chronic systolic")[2:5] == ["acute", "on", "chronic"]
+    assert mental.reading("opioid dependence clean since 2019").endswith("in remission")
     assert top(engine, ["Opioid use disorder, severe, with opioid-induced depression",
                         "Alcohol dependence w/ alcohol-induced insomnia", "Insomnia d/t depression",
                         "ADD without hyperactivity"]) == ["F11.24", "F10.282", "F51.05", "F90.0"]

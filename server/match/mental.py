@@ -4,7 +4,8 @@
   none; a depression's first episode is a single one;
 - a withdrawal with hallucinations has perceptual disturbance (F10.232), an induced psychosis is
   an induced psychotic disorder, an induced depression a mood disorder (F10.24), an induced
-  insomnia a sleep disorder (F10.282), insomnia due to anxiety or depression F51.05, methamphetamine a stimulant; a drug named in a use disorder is
+  insomnia a sleep disorder (F10.282), insomnia due to anxiety or depression F51.05, a use
+  "clean since" or "sober for" a time in remission, methamphetamine a stimulant; a drug named in a use disorder is
   the substance F10-F19 name ("fentanyl use disorder" is an opioid one; drug_classes.tsv);
 - anxiety, depression, psychosis or delirium due to a medical condition is due to a known
   physiological condition ("anxiety secondary to Parkinson's disease" is F06.4, not G20);
@@ -27,6 +28,7 @@ _INDUCED_MOOD = re.compile(r"\binduced (?:depression|depressive disorder|depress
 _INDUCED_SLEEP = re.compile(r"\binduced insomnia\b")
 _INSOMNIA_MENTAL = re.compile(r"\binsomnia (?:secondary to|due to|d/t|2/2|from) (?:\w+ )?(?:anxiety|depression|ptsd|"
                               r"post-traumatic stress disorder|bipolar disorder|mental disorder)\b")
+_CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent) (since|for|x) ")
 _PERCEPTUAL = re.compile(r"\bwithdrawal with (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
 _MENTAL = re.compile(r"\b(anxiety|panic|depression|depressive|mood|psychosis|psychotic|hallucinations|delusions|"
                      r"delirium|catatonia|catatonic|personality change)\b")
@@ -84,6 +86,8 @@ def reading(text: str) -> str:
     out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
     out = _INDUCED_MOOD.sub("induced mood disorder", _INDUCED_SLEEP.sub("induced sleep disorder", out))
     out = _INSOMNIA_MENTAL.sub("insomnia due to other mental disorder", out)
+    if substance and _CLEAN_SINCE.search(out) and "remission" not in out:  # "clean since 2016": in remission
+        out += " in remission"
     if _MOOD.search(text):  # "no psychotic sx" is F3x's "without psychotic features"
         out = _NOT_PSYCHOTIC.sub("without psychotic features", out)
     due = _DUE_TO.search(out)
