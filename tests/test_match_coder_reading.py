@@ -279,3 +279,11 @@ def test_induced_depression_and_insomnia_read_as_the_f_codes_name_them(engine):
     assert top(engine, ["Opioid use disorder, severe, with opioid-induced depression",
                         "Alcohol dependence w/ alcohol-induced insomnia", "Insomnia d/t depression",
                         "ADD without hyperactivity"]) == ["F11.24", "F10.282", "F51.05", "F90.0"]
+
+
+def test_an_alias_is_spelled_out_without_reading_its_ordinary_words_as_abbreviations(engine):
+    from server.match.index import _expanded
+    assert _expanded("needs an interpreter", terse=False) == "needs an interpreter"  # not anorexia nervosa
+    assert _expanded("etoh dep w/wd", terse=True).startswith("alcohol dependence")
+    eating = engine.match_texts(["ANOREXIA NERVOSA, RESTRICTING"], ["sdoh"], 1)[0].results[0]
+    assert not eating.candidates or eating.candidates[0].code != "language-access"

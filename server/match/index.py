@@ -41,9 +41,10 @@ def term_text(text: str) -> str:
     return " ".join(tokens(normalize(text)))
 
 
-def _expanded(text: str) -> str:
-    """An alias written with abbreviations ("MDD REC MOD"), spelled out."""
-    variants = abbreviations.expand(tokens(text), terse=True)
+def _expanded(text: str, terse: bool) -> str:
+    """An alias or a map's source display written with abbreviations ("MDD REC MOD"), spelled out;
+    a word that is also an abbreviation ("an", "bed") only in a source display, a legacy table's."""
+    variants = abbreviations.expand(tokens(text), terse=terse)
     return variants[1].text if len(variants) > 1 else text
 
 
@@ -308,7 +309,7 @@ def _rows(terms) -> list[tuple[str, str, str, int]]:
             continue
         forms = [norm]
         if kind in (content_mod.ALIAS, content_mod.MAP_LABEL):
-            forms.append(_expanded(norm))
+            forms.append(_expanded(norm, terse=kind == content_mod.MAP_LABEL))
         for form in forms:
             key = (system, code, form)
             best[key] = min(best.get(key, kind), kind)
