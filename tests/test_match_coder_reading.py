@@ -287,3 +287,7 @@ def test_an_alias_is_spelled_out_without_reading_its_ordinary_words_as_abbreviat
     assert _expanded("etoh dep w/wd", terse=True).startswith("alcohol dependence")
     eating = engine.match_texts(["ANOREXIA NERVOSA, RESTRICTING"], ["sdoh"], 1)[0].results[0]
     assert not eating.candidates or eating.candidates[0].code != "language-access"
+
+
+def test_a_tables_trailing_subs_is_a_subsequent_encounter(engine):
+    assert top(engine, ["CERVICAL STRAIN SUBS", "SUBS ABUSE"]) == ["S16.1XXD", "F19.10"]

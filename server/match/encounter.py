@@ -16,8 +16,10 @@ import re
 from server.match.normalize import word_set
 
 INITIAL = re.compile(r"\b(initial|init)\b")
-# "healing", not "stages of healing" (bruises), "not healing" or "non-healing" (a wound)
-SUBSEQUENT = re.compile(r"\b(subsequent|subs (enc|encounter|visit)|subseq|subsq|follow[- ]?up|f/u|aftercare|"
+# "healing", not "stages of healing" (bruises), "not healing" or "non-healing" (a wound); a table's
+# "SPRAIN LT WRIST SUBS", not "subs abuse"
+_SUBS = r"subs(?! (ab|use|dep|mis|induced))"
+SUBSEQUENT = re.compile(rf"\b(subsequent|subs (enc|encounter|visit)|{_SUBS}|subseq|subsq|follow[- ]?up|f/u|aftercare|"
                         r"(?<!\bof )(?<!\bnot )(?<!non-)(?<!\bnon )healing)\b")
 SEQUELA = re.compile(r"\b(sequela|sequelae|late effects?)\b")
 HEALING = (("delayed healing", re.compile(r"\bdelayed (healing|heal|union)\b")),
@@ -27,8 +29,9 @@ OPEN = re.compile(r"\b(open|compound)\b")
 STAGES = frozenset({"mild", "moderate", "severe", "indeterminate"})  # all a digit extension is picked by
 # what an entry says only of the encounter or the healing (searched without it too: "Left ankle
 # sprain, follow-up visit" is read as "left ankle sprain")
-CUES = re.compile(r"\b((subsequent|subseq|subsq|subs) (encounter|enc|visit)|(follow[- ]?up|f/u)( (visit|encounter))?"
-                  r"|((with|w) )?(routine|delayed) heal(ing)?|healing (normally|well)|((with|w) )?(non|mal)[- ]?union)\b")
+CUES = re.compile(rf"\b((subsequent|subseq|subsq|subs) (encounter|enc|visit)|{_SUBS}"
+                  r"|(follow[- ]?up|f/u)( (visit|encounter))?|((with|w) )?(routine|delayed) heal(ing)?"
+                  r"|healing (normally|well)|((with|w) )?(non|mal)[- ]?union)\b")
 
 
 def without_cues(reading: str) -> str:
