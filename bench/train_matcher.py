@@ -38,9 +38,8 @@ from bench.common import ROOT, ensure_default_db
 from bench.matcher_training import examples, gibberish, sdoh_categories
 from server import systems
 from server.match import (calibrate, candidates, content, evaluate, features, index as index_mod, persist, query,
-                          specific)
+                          rerank, specific)
 from server.match.matcher import Matcher
-from server.match import rerank
 from server.match.rerank import MODEL_FILE, Reranker
 from server.match.service import DEFAULT_TARGETS, DEFAULT_THRESHOLD
 from server.store.store import Store

@@ -43,17 +43,25 @@ _T_CODE = re.compile(r"^T(3[6-9]|[45]\d|6[0-5])\.")
 
 
 @lru_cache(maxsize=2)
-def drug_classes(path: Path = DRUG_CLASSES_FILE) -> dict[str, str]:
+def _table(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(drug -> class, drug -> substance) of the drug table, read once."""
+    classes, substances = {}, {}
     with open(path, encoding="utf-8", newline="") as fh:
-        return {row["drug"].strip().lower(): row["class"].strip().lower() for row in csv.DictReader(fh, delimiter="\t")}
+        for row in csv.DictReader(fh, delimiter="\t"):
+            drug = row["drug"].strip().lower()
+            classes[drug] = row["class"].strip().lower()
+            if row.get("substance", "").strip():
+                substances[drug] = row["substance"].replace(",", "").strip().lower()
+    return classes, substances
 
 
-@lru_cache(maxsize=2)
+def drug_classes(path: Path = DRUG_CLASSES_FILE) -> dict[str, str]:
+    return _table(path)[0]
+
+
 def drug_substances(path: Path = DRUG_CLASSES_FILE) -> dict[str, str]:
     """A drug by the substance its use disorder is coded as (F10-F19: fentanyl is "opioid")."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        return {row["drug"].strip().lower(): row["substance"].replace(",", "").strip().lower()
-                for row in csv.DictReader(fh, delimiter="\t") if row.get("substance", "").strip()}
+    return _table(path)[1]
 
 
 def reading(text: str) -> str:
