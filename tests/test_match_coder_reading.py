@@ -291,3 +291,29 @@ def test_an_alias_is_spelled_out_without_reading_its_ordinary_words_as_abbreviat
 
 def test_a_tables_trailing_subs_is_a_subsequent_encounter(engine):
     assert top(engine, ["CERVICAL STRAIN SUBS", "SUBS ABUSE"]) == ["S16.1XXD", "F19.10"]
+
+
+def test_denied_mentions_leave_a_withdrawal_uncomplicated_and_an_induced_psychosis_has_what_it_has(engine):
+    from server.match.implied import _COMPLICATED, said
+    assert not said(_COMPLICATED, "alcohol withdrawal no hallucinations or seizures")
+    assert said(_COMPLICATED, "alcohol withdrawal no seizures but hallucinating")
+    assert mental.reading("stimulant dependence with induced psychosis paranoid delusions no ah").endswith(
+        "with delusions")
+    assert top(engine, ["Alcohol withdrawal, CIWA 16, no hallucinations or seizures; severe AUD",
+                        "Severe alcohol use disorder in withdrawal with tactile hallucinations",
+                        "Methamphetamine use disorder, severe, with induced psychosis: paranoid delusions, no AH",
+                        "OCD with contamination obsessions and checking rituals"]) == \
+        ["F10.230", "F10.232", "F15.250", "F42.2"]
+
+
+def test_words_read_by_their_neighbours(engine):
+    assert [v.text for v in expand(["smoker", "1/2", "ppd"])][1:] == ["smoker 1/2 packs per day"]
+    assert read("type 1 diabetic")[-1] == "diabetes"
+    assert read("type 2 diabetic neuropathy")[2] == "diabetic"
+    assert read("seizure disorder, poorly controlled")[-1] == "intractable"
+    assert read("forearm abscess")[0] == "upper limb"
+    assert top(engine, ["Smoker 1 ppd x 25 yrs", "POS PPD", "TYPE 1 DIABETIC", "EPILEPTIC-UNCONTROLLED",
+                        "Intentional overdose of oxycodone, took 30 tabs after an argument",
+                        "Bipolar II, stable on lamotrigine, last depressive episode 2021",
+                        "4130 - Alcohol dependence in remission", "Morbid obesity"]) == \
+        ["F17.210", "R76.11", "E10.9", "G40.919", "T40.2X2A", "F31.81", "F10.21", "E66.01"]

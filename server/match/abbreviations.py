@@ -22,8 +22,11 @@ ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant li
 # morbid obesity.
 UNITS = frozenset("mg mcg g ml cc mmol meq iu u units kg lb lbs mm cm mo mos wk wks yr yrs hr hrs".split())
 _NUMBER = re.compile(r"^\d+([.,/]\d+)?$")
-# After a number, the sense an ambiguous abbreviation has ("1 ppd" is a smoker's packs per day).
+# After a number, the only sense an ambiguous abbreviation has ("1 ppd" is a smoker's packs per day);
+# after a result, a test's ("POS PPD" is a positive tuberculin skin test, not postpartum depression).
 AFTER_NUMBER = {"ppd": "packs per day"}
+AFTER_RESULT = {"ppd": "purified protein derivative"}
+_RESULTS = frozenset("pos positive neg negative +ve -ve".split())
 # Shorthand the coder reads as it is (ICD-10-CM itself writes NOS and NEC).
 KEEP = frozenset({"nos", "nec"})
 SUBSTANCES = frozenset(
@@ -70,7 +73,9 @@ def _senses(table, span: list[str], previous: str, allow_ordinary: bool) -> tupl
     if previous in SUBSTANCES:  # "etoh dep" is dependence, not depression
         senses = tuple(sorted(senses, key=lambda s: s.domain != "sud"))
     if key in AFTER_NUMBER and _NUMBER.match(previous):
-        senses = tuple(sorted(senses, key=lambda s: s.expansion != AFTER_NUMBER[key]))
+        senses = tuple(s for s in senses if s.expansion == AFTER_NUMBER[key]) or senses
+    elif key in AFTER_RESULT and previous in _RESULTS:
+        senses = tuple(s for s in senses if s.expansion == AFTER_RESULT[key]) or senses
     return senses
 
 

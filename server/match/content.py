@@ -31,7 +31,7 @@ from pathlib import Path
 from server import systems
 from server.curation.effective import answering_rows
 from server.load import MAPPINGS_DIR
-from server.match.normalize import normalize, word_set
+from server.match.normalize import normalize, tokens, word_set
 from server.relationships import EQUIVALENT, NARROWER
 from server.store.store import Store
 
@@ -249,9 +249,17 @@ def read_maps(store: Store, base: Content) -> Content:
     draft decisions at once: server.curation.effective) as aliases and carried designations."""
     overlay = Content(concepts=dict(base.concepts))
     by_code: dict[tuple[str, str], list[str]] = {}
+    placed: dict[tuple[str, str], set[str]] = {}  # where a system's own terms and aliases put a wording
     for system, code, text, kind in base.terms:
         if kind in (PREFERRED, INCLUSION, ALIAS):
             by_code.setdefault((system, code), []).append(text)
+            placed.setdefault((system, " ".join(tokens(normalize(text)))), set()).add(code)
+
+    def carried(system: str, code: str, text: str) -> bool:
+        """A designation goes over a map unless its system puts that wording at another code: a local
+        table's "MORBID OBESITY" under its class 3 code is no E66.813 term (the index says E66.01)."""
+        return placed.get((system, " ".join(tokens(normalize(text)))), {code}) <= {code}
+
     for r in answering_rows(store):
         if r["status"] != "accepted" or r["source_system"] in SKIP_SOURCES or r["relationship"] not in CARRY:
             continue
@@ -261,8 +269,10 @@ def read_maps(store: Store, base: Content) -> Content:
             overlay.add_term(systems.SNOMED, r["target_code"], r["target_display"], MAP_LABEL)
         overlay.add_term(*target, r["source_display"] or "", MAP_LABEL)
         for text in by_code.get(source, []):
-            overlay.add_term(*target, text, VIA_MAP)
+            if carried(*target, text):
+                overlay.add_term(*target, text, VIA_MAP)
         if r["relationship"] == EQUIVALENT:
             for text in by_code.get(target, []) if source in base.concepts else []:
-                overlay.add_term(*source, text, VIA_MAP)
+                if carried(*source, text):
+                    overlay.add_term(*source, text, VIA_MAP)
     return overlay

@@ -6,8 +6,10 @@
   cervical levels itself);
 - the end of a long bone as ICD-10-CM names it ("distal radius" is its "lower end"), a fractured
   bone by its noun ("femoral neck fracture" is one of the neck of the femur, a hip fracture too);
-- a pressure ulcer's site as L89 names it (sacrum or coccyx: "sacral region");
-- a poorly controlled or uncontrolled diabetes is one with hyperglycemia (the index's convention),
+- a pressure ulcer's site as L89 names it (sacrum or coccyx: "sacral region"), an abscess's or a
+  cellulitis's as L02.4- / L03.1- do ("forearm abscess" is of the upper limb);
+- a "type 1 diabetic" has type 1 diabetes, an "epileptic" epilepsy; a poorly controlled or uncontrolled diabetes is one with
+  hyperglycemia (the index's convention), an uncontrolled epilepsy or migraine intractable (G40, G43),
   a pre-eclampsia "without severe features" a mild to moderate one, a hyperemesis with ketonuria,
   dehydration or low potassium one with metabolic disturbance, low back pain with sciatica lumbago,
   a chronic heart failure's exacerbation acute on chronic;
@@ -45,6 +47,11 @@ _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": 
          "fibular": "fibula", "clavicular": "clavicle", "scapular": "scapula", "patellar": "patella",
          "pelvic": "pelvis", "vertebral": "vertebra", "calcaneal": "calcaneus", "sternal": "sternum",
          "mandibular": "mandible", "maxillary": "maxilla", "hip": "neck of femur"}  # the index: fracture, hip
+
+# L02.41- / L03.11- name a limb, not its parts (the hand and foot have codes of their own)
+_SKIN_INFECTION = frozenset("abscess abscesses cellulitis furuncle carbuncle boil lymphangitis".split())
+_LIMB = {"arm": "upper limb", "forearm": "upper limb", "elbow": "upper limb", "leg": "lower limb",
+         "thigh": "lower limb", "knee": "lower limb", "calf": "lower limb", "shin": "lower limb"}
 
 _HEART_FAILURE = frozenset("chf hf hfref hfpef failure".split())
 _EXACERBATION = frozenset("exacerbation exac exacerb flare decompensated decompensation".split())
@@ -127,6 +134,17 @@ def _severity_and_episode(tokens: list[str]) -> list[str]:
 _DIABETES = frozenset("dm dm1 dm2 t1dm t2dm dmii dmi iddm niddm diabetes diabetic".split())
 _POORLY_CONTROLLED = re.compile(r"\b(poorly|inadequately|not well|sub-?optimally|suboptimally) controlled\b|"
                                 r"\buncontrolled\b|\bout of control\b")
+# "type 1 diabetic" is a type 1 diabetes; "diabetic neuropathy" stays as it is
+_DIABETIC_WHAT = frozenset("neuropathy polyneuropathy nephropathy retinopathy foot feet ulcer gastroparesis ketoacidosis "
+                           "dka hhs amyotrophy macular cataract kidney ckd arthropathy dermopathy hypoglycemia "
+                           "hyperglycemia coma mononeuropathy autonomic".split())
+# G40 / G43: "poorly controlled", "treatment resistant" ... are to be considered equivalent to intractable
+_EPILEPTIC_WHAT = frozenset("spasm spasms seizure seizures syndrome syndromes encephalopathy fit fits convulsions "
+                            "aura absence".split())  # "EPILEPTIC, UNCONTROLLED" is an epilepsy
+_INTRACTABLE_OF = frozenset("epilepsy epileptic seizure seizures migraine migraines".split())
+_NOT_CONTROLLED = {("uncontrolled",): ["intractable"], ("poorly", "controlled"): ["intractable"],
+                   ("not", "controlled"): ["intractable"], ("treatment", "resistant"): ["intractable"],
+                   ("treatment-resistant",): ["intractable"], ("out", "of", "control"): ["intractable"]}
 _PREECLAMPSIA = frozenset({"preeclampsia", "pre-eclampsia"})
 _FEATURES = {("without", "severe", "features"): ["mild", "to", "moderate"], ("with", "severe", "features"): ["severe"]}
 
@@ -160,10 +178,20 @@ def implied(tokens: list[str]) -> list[str]:
         out = [_END.get(t, t) for t in out]
     if "severity" in tokens or _NOW & set(tokens):
         out = _severity_and_episode(out)
+    if _SKIN_INFECTION & set(tokens) and "limb" not in tokens:
+        out = [_LIMB.get(t, t) for t in out]
     if _PRESSURE_ULCER & set(tokens) and "region" not in tokens:  # L89.15-: "pressure ulcer of sacral region"
         out = [_ULCER_SITE.get(t, t) for t in out]
+    if "diabetic" in tokens and "type" in tokens and "diabetes" not in tokens:
+        out = ["diabetes" if t == "diabetic" and after not in _DIABETIC_WHAT else t
+               for t, after in zip(out, out[1:] + [""])]
     if _DIABETES & set(tokens) and "hyperglycemia" not in tokens and _POORLY_CONTROLLED.search(" ".join(tokens)):
         out += ["with", "hyperglycemia"]  # the index: diabetes, poorly controlled - by type, with hyperglycemia
+    if "epileptic" in tokens:
+        out = ["epilepsy" if t == "epileptic" and after not in _EPILEPTIC_WHAT else t
+               for t, after in zip(out, out[1:] + [""])]
+    if _INTRACTABLE_OF & set(tokens) and not _DIABETES & set(tokens):
+        out = _replace(out, _NOT_CONTROLLED)
     if _PREECLAMPSIA & set(tokens):  # "without severe features" is O14.0- mild to moderate
         out = _replace(out, _FEATURES)
     if _HEART_FAILURE & set(tokens) and _EXACERBATION & set(tokens) and "chronic" in tokens and "acute" not in tokens:
@@ -191,6 +219,21 @@ _INTOXICATED = re.compile(r"\b(?:acutely )?intoxicated\b")  # the titles say "wi
 _SAID_INTOXICATED = re.compile(r"\b(?:acutely )?intoxicat(ed)\b|(?<!\bwith )\bintoxication\b")
 _COMPLICATED = re.compile(r"\b(delirium|perceptual|hallucinat\w*|seizures?|psychotic|psychosis|uncomplicated|"
                           r"unspecified|complicated)\b")
+_DENIAL = frozenset("no denies denied without w/o wo negative not nor".split())
+_DENIAL_REACH = 4  # "no hallucinations or seizures", "denies any visual or tactile hallucinations"
+_AFFIRMING = frozenset("with w/ but has had".split())  # "no seizures but hallucinating"
+
+
+def said(pattern: re.Pattern, reading: str) -> bool:
+    """Whether the reading has the pattern other than denied (a denial within a few words before it)."""
+    for m in pattern.finditer(reading):
+        before = reading[:m.start()].split()[-_DENIAL_REACH:]
+        last = max((i for i, w in enumerate(before) if w in _AFFIRMING), default=-1)
+        if _DENIAL.isdisjoint(before[last + 1:]):
+            return True
+    return False
+
+
 _COCAINE_STIMULANT = re.compile(r"\bstimulant (abuse|dependence)\b")  # DSM-5 "stimulant use disorder, cocaine"
 
 
@@ -206,7 +249,7 @@ def dsm_severity(reading: str, terse: bool = False) -> str:
     out = _SEVERITY_AFTER.sub(lambda m: f"{m[1]} {_CODED_AS[m[2]]}", out)
     if out != reading and "cocaine" in out.split():
         out = _COCAINE_STIMULANT.sub(r"cocaine \1", out)
-    if _COMPLICATED.search(out):
+    if said(_COMPLICATED, out):
         return out if out != reading else ""
     if out != reading and _STATE.search(out):
         out = _INTOXICATED.sub("with intoxication", out) + " uncomplicated"

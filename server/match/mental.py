@@ -19,6 +19,7 @@ import re
 
 from server.match import poisoning
 from server.match.abbreviations import SUBSTANCES
+from server.match.implied import said
 
 _MOOD = re.compile(r"\b(depress\w*|bipolar|mania|manic|hypomani\w*|mood)\b")
 _PSYCHOTIC = re.compile(r"\bwith (?:[\w-]+ ){0,3}?(delusions?|hallucinations?|psychosis|psychotic symptoms)\b")
@@ -28,8 +29,16 @@ _INDUCED_MOOD = re.compile(r"\binduced (?:depression|depressive disorder|depress
 _INDUCED_SLEEP = re.compile(r"\binduced insomnia\b")
 _INSOMNIA_MENTAL = re.compile(r"\binsomnia (?:secondary to|due to|d/t|2/2|from) (?:\w+ )?(?:anxiety|depression|ptsd|"
                               r"post-traumatic stress disorder|bipolar disorder|mental disorder)\b")
-_CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent) (since|for|x) ")
-_PERCEPTUAL = re.compile(r"\bwithdrawal with (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
+_CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent) (since|for|x|\d+ (?:y|yr|yrs|years?|mo|mos|months?)\b)")
+_PERCEPTUAL = re.compile(r"\bwithdrawal (?:with|and|w/) (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
+# an induced psychosis by what it has: F1x.x50 "with delusions", F1x.x51 "with hallucinations"
+# an OCD with both obsessions and compulsions is F42.2 "mixed obsessional thoughts and acts"
+_OCD = re.compile(r"\bobsessive-compulsive disorder\b")
+_OBSESSIONS = re.compile(r"\b(obsessions?|obsessional|intrusive thoughts?|intrusive images?|fears?)\b")
+_COMPULSIONS = re.compile(r"\b(compulsions?|rituals?|ritualistic|checking|washing|handwashing|counting|cleaning)\b")
+_PSYCHOSIS = re.compile(r"\b(psychosis|psychotic disorder)\b")
+_DELUSIONS = re.compile(r"\b(delusions?|delusional|paranoid|paranoia)\b")
+_HALLUCINATIONS = re.compile(r"\b(hallucinations?|hallucinating|hearing voices|ah|vh)\b")
 _MENTAL = re.compile(r"\b(anxiety|panic|depression|depressive|mood|psychosis|psychotic|hallucinations|delusions|"
                      r"delirium|catatonia|catatonic|personality change)\b")
 _MOOD_FEATURES = ((re.compile(r"\bdepress\w*"), "depressive"), (re.compile(r"\b(mania|manic)\b"), "manic"))
@@ -77,13 +86,19 @@ def reading(text: str) -> str:
     typed = text
     out = text = _substance(text)
     words = set(text.split())
-    substance = not SUBSTANCES.isdisjoint(words) or "alcoholic" in words
+    substance = not SUBSTANCES.isdisjoint(words) or not words.isdisjoint({"alcoholic", "alcoholism"})
     if _MOOD.search(text) and "without psychotic" not in text and not substance:
         out = _PSYCHOTIC.sub("with psychotic features", out)
     if "depress" in text:  # a first episode is a single one
         out = out.replace("first episode", "single episode")
     out = out.replace("induced psychosis", "induced psychotic disorder").replace("methamphetamine", "stimulant")
     out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
+    if substance and _PSYCHOSIS.search(out) and "with delusions" not in out and "with hallucinations" not in out:
+        delusions, hallucinations = said(_DELUSIONS, out), said(_HALLUCINATIONS, out)
+        if delusions != hallucinations:
+            out += " with delusions" if delusions else " with hallucinations"
+    if _OCD.search(out) and said(_OBSESSIONS, out) and said(_COMPULSIONS, out):
+        out += " mixed obsessional thoughts and acts"
     out = _INDUCED_MOOD.sub("induced mood disorder", _INDUCED_SLEEP.sub("induced sleep disorder", out))
     out = _INSOMNIA_MENTAL.sub("insomnia due to other mental disorder", out)
     if substance and _CLEAN_SINCE.search(out) and "remission" not in out:  # "clean since 2016": in remission
@@ -93,7 +108,7 @@ def reading(text: str) -> str:
     due = _DUE_TO.search(out)
     if due and _MENTAL.search(out[:due.start()]) and _NOT_PHYSIOLOGICAL.isdisjoint(out[due.end():].split()[:3]):
         head = out[:due.start()]
-        mood = next((f for said, f in _MOOD_FEATURES if said.search(head)), None)
+        mood = next((f for word, f in _MOOD_FEATURES if word.search(head)), None)
         out = (f"mood disorder due to known physiological condition with {mood} features" if mood
                else head + "due to known physiological condition")
     if _PREGNANT.search(out) and (substance or _DISORDER.search(out)):
@@ -101,6 +116,6 @@ def reading(text: str) -> str:
         tobacco = not _TOBACCO.isdisjoint(words) and all(w in _TOBACCO for w in words & SUBSTANCES)  # not THC vaping
         kind = ("other mental disorders" if not substance else "smoking (tobacco)" if tobacco
                 else "alcohol use" if not _ALCOHOL.isdisjoint(words) else "drug use")
-        said = f" {_ORDINAL.get(trimester[1], trimester[1])} trimester" if trimester else ""
-        out = f"{kind} complicating pregnancy{said}"
+        stated = f" {_ORDINAL.get(trimester[1], trimester[1])} trimester" if trimester else ""
+        out = f"{kind} complicating pregnancy{stated}"
     return out if out != typed else ""

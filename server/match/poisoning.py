@@ -39,6 +39,8 @@ _PILLS = re.compile(r"\b(pills|tabs|tablets|capsules)\b")  # "took 20 sertraline
 KINDS = tuple((f"{name} of", said) for name, said in INTENTS[:2])  # not a poisoning
 DEFAULT_INTENT = "accidental"
 OTHER_INTENT = 0.25
+_INTENT_DIGIT = {"accidental": "1", "intentional self-harm": "2", "assault": "3", "undetermined": "4",
+                 "adverse effect": "5", "underdosing": "6"}  # a T36-T50 code's 6th character
 _T_CODE = re.compile(r"^T(3[6-9]|[45]\d|6[0-5])\.")
 
 
@@ -119,7 +121,8 @@ def _intent_table(sub) -> np.ndarray:
 
 def by_intent(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A poisoning code of another intent than the entry's (accidental when it states none), or of
-    another class than a drug the entry names, scores a quarter."""
+    another class than a drug the entry names, scores a quarter; its sibling of the entry's intent
+    (T40.2X1A's T40.2X2A) takes its score when that is higher."""
     if sub.system != ICD10CM or not len(scores):
         return scores
     intents = _intent_table(sub)[batch.cand_concept]
@@ -132,4 +135,12 @@ def by_intent(scores: np.ndarray, batch, sub) -> np.ndarray:
         named = named_classes(texts[batch.cand_query[i]])
         display = sub.displays[batch.cand_concept[i]].lower()
         other[i] = bool(named) and not any(k in display for k in named)
-    return np.where(other, scores * OTHER_INTENT, scores)
+    out = np.where(other, scores * OTHER_INTENT, scores)
+    for i in np.flatnonzero(other & (intents != wanted[batch.cand_query])).tolist():
+        q = int(batch.cand_query[i])
+        code = sub.codes[batch.cand_concept[i]]
+        sibling = sub.code_index.get(code[:6] + _INTENT_DIGIT.get(INTENT_NAMES[wanted[q] - 1], "") + code[7:])
+        lo, hi = int(batch.cand_start[q]), int(batch.cand_start[q + 1])
+        for j in np.flatnonzero(batch.cand_concept[lo:hi] == sibling).tolist() if sibling is not None else ():
+            out[lo + j] = max(out[lo + j], scores[i])
+    return out

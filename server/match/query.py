@@ -6,6 +6,7 @@ and - for family or historical entries - its first clause as "family history of
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from server.match import abbreviations, encounter, mental, poisoning
@@ -17,6 +18,26 @@ from server.match.normalize import normalize, tokens
 AS_TYPED, CORE, EXPANDED, OTHER_SENSE, SPELLING, ASSERTION = range(6)
 TERSE_TOKENS = 2
 SHORT_TOKENS = 6  # at most, an entry may have cut words
+# A table's own code before its display: "4130 - Anx d/o of childhood", "EDU-02 Child underachieving"
+# (not "PHQ-9 positive", "COVID-19 pneumonia", "250 mg ...")
+_LOCAL_CODE = re.compile(r"^\s*(?:\d{3,6}(?:\.\d{1,2})?\s*[-:]|[A-Za-z]{2,5}-(?:0\d{1,3}|\d{3,4})\b\s*[-:]?)\s*(?=[A-Za-z])")
+_HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
+
+
+def _hyphens(text: str, speller) -> str:
+    """A hyphenated word the index does not know, as one word when it knows that ("non-suicidal":
+    nonsuicidal), else as its words when it knows them ("EPILEPTIC-UNCONTROLLED"); one with an
+    abbreviation is split where abbreviations are read ("OTP-ACUTE HEP C")."""
+    table = abbreviations.load()
+
+    def read(m: re.Match) -> str:
+        whole = m[0].lower()
+        if speller.known_word(whole) or m[1].lower() in table or m[2].lower() in table:
+            return m[0]
+        if speller.known_word(m[1].lower() + m[2].lower()):
+            return m[1] + m[2]
+        return f"{m[1]} {m[2]}" if speller.known_word(m[1].lower()) and speller.known_word(m[2].lower()) else m[0]
+    return _HYPHENATED.sub(read, text)
 
 
 @dataclass
@@ -44,6 +65,8 @@ def _spelling(reading: str, speller, short: bool) -> tuple[str, list[str]]:
 
 
 def prepare(text: str, index) -> Query:
+    entry = text
+    text = _hyphens(_LOCAL_CODE.sub("", text), index.speller)
     parsed = detect(text)
     typed = " ".join(tokens(normalize(text)))
     # "NOS" is searched as typed only: a word every "X NOS" term shares would pull them all in
@@ -83,5 +106,5 @@ def prepare(text: str, index) -> Query:
             seen.add(v.text)
             unique.append(v)
     unknown = sum(1 for w in primary.text.split() if index.speller.unknown(w))
-    return Query(text, parsed.assertion, fixed if fixes else primary.text, unique, unknown, first.text,
+    return Query(entry, parsed.assertion, fixed if fixes else primary.text, unique, unknown, first.text,
                  max(len(clauses), 1))

@@ -24,7 +24,7 @@ import numpy as np
 from server.match import features, injury, poisoning
 from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
-from server.match.implied import WEEK_WORDS
+from server.match.implied import WEEK_WORDS, said
 from server.match.normalize import STOPWORDS, normalize, word_set, words
 from server.match.rerank import CLASH_PENALTY
 from server.systems import ICD10CM, SNOMED
@@ -47,6 +47,8 @@ NEGATIVE_FINDING_PENALTY = 0.1  # it says the opposite of the entry
 BIPOLAR_TWO = "F31.81"
 NOT_BIPOLAR_TWO = 0.1  # ICD-10-CM codes every bipolar II disorder so, whatever its episode
 _BIPOLAR_TWO = re.compile(r"\bbipolar (2|ii|type ?(2|ii))\b|\bbipolar type2\b")
+_BIPOLAR = re.compile(r"\b(bipolar|manic[- ]depressive)\b")
+NOT_BIPOLAR = 0.25  # F32 / F33 exclude bipolar disorder (Excludes1): its depressive episode is an F31 code
 OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
 # A coder never assumes remission (nor severity, but titles name stages by it, "N18.4 ..., stage 4
 # (severe)", and DSM-5 aliases its codes, "opioid use disorder, mild" is F11.10)
@@ -214,7 +216,8 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    out = _tobacco_use_disorder(_bipolar_two(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub)
+    out = _bipolar_two(_not_unipolar(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub)
+    out = _tobacco_use_disorder(out, batch, sub)
     out = injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
     _said_sibling(out, support, batch, sub, best_term)
@@ -297,6 +300,18 @@ def _negative_finding(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> 
         return scores
     asserted = np.array([not q.assertion.negated for q in batch.queries])
     return np.where(negative & asserted[batch.cand_query], scores * NEGATIVE_FINDING_PENALTY, scores)
+
+
+def _not_unipolar(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An entry whose first clause says bipolar (not denied) is no F32 / F33 depression: those score
+    NOT_BIPOLAR ("bipolar II, stable, last depressive episode 2022" is no F32.9)."""
+    if sub.system != ICD10CM:
+        return scores
+    bipolar = np.array([said(_BIPOLAR, q.head) for q in batch.queries])
+    if not bipolar.any():
+        return scores
+    unipolar = np.array([sub.codes[c].startswith(("F32", "F33")) for c in batch.cand_concept.tolist()])
+    return np.where(bipolar[batch.cand_query] & unipolar, scores * NOT_BIPOLAR, scores)
 
 
 def _bipolar_two(scores: np.ndarray, batch, sub) -> np.ndarray:

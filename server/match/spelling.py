@@ -65,6 +65,9 @@ class Speller:
         possible = (total - 2 * common) * 100 <= (100 - CUTOFF) * total + 1
         return [words[i] for i in np.flatnonzero(possible).tolist()]
 
+    def known_word(self, word: str) -> bool:
+        return word in self.known or stem(word) in self.known
+
     def unknown(self, word: str) -> bool:
         return word.isalpha() and len(word) >= MIN_LENGTH and word not in self.known and stem(word) not in self.known
 
