@@ -234,6 +234,7 @@ def said(pattern: re.Pattern, reading: str) -> bool:
     return False
 
 
+_STATE_WORD = re.compile(r"\b(intoxication|withdrawal)\b")  # "uncomplicated" next to it, not after a denial
 _COCAINE_STIMULANT = re.compile(r"\bstimulant (abuse|dependence)\b")  # DSM-5 "stimulant use disorder, cocaine"
 
 
@@ -252,7 +253,7 @@ def dsm_severity(reading: str, terse: bool = False) -> str:
     if said(_COMPLICATED, out):
         return out if out != reading else ""
     if out != reading and _STATE.search(out):
-        out = _INTOXICATED.sub("with intoxication", out) + " uncomplicated"
+        out = _STATE_WORD.sub(r"\1 uncomplicated", _INTOXICATED.sub("with intoxication", out), 1)
     elif not terse and _SAID_INTOXICATED.search(out) and "caffeine" not in out:  # next to it, in the titles' words
         out = _SAID_INTOXICATED.sub(lambda m: ("with " if m[1] else "") + "intoxication uncomplicated", out, 1)
     return out if out != reading else ""

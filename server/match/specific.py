@@ -61,6 +61,7 @@ TOBACCO_USE = "Z72.0"
 _TOBACCO_DISORDER = re.compile(
     r"\b(tobacco|nicotine|cigarette|cigarettes) (use disorder|dependence|addiction)\b"
     r"|\b(smoker|smokes|smoking)\b.*\b(ppd|packs? per day|packs? a day|cigarettes|cigs|pack-years?)\b")
+_CIGARETTES = re.compile(r"\b(cigarettes?|cigs|ppd|packs? per day|packs? a day|pack-years?|pk-yrs?)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
 
@@ -342,7 +343,21 @@ def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
     if not said.any():
         return scores
     use = batch.cand_concept == sub.code_index[TOBACCO_USE]
-    return np.where(said[batch.cand_query] & use, scores * CLASH_PENALTY, scores)
+    return _cigarettes(np.where(said[batch.cand_query] & use, scores * CLASH_PENALTY, scores), batch, sub)
+
+
+def _cigarettes(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A nicotine dependence of cigarettes is F17.21-: an entry naming them ("1 ppd", "cigarettes")
+    gives an F17.20- code's score to its F17.21- twin (the index: dependence, nicotine, cigarettes)."""
+    said = [any(_CIGARETTES.search(v.text) for v in q.variants) for q in batch.queries]
+    out = scores.copy()
+    for i, c in enumerate(batch.cand_concept.tolist()):
+        code, n = sub.codes[c], int(batch.cand_query[i])
+        twin = sub.code_index.get("F17.21" + code[-1]) if said[n] and code.startswith("F17.20") else None
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        for j in np.flatnonzero(batch.cand_concept[lo:hi] == twin).tolist() if twin is not None else ():
+            out[lo + j], out[i] = max(scores[lo + j], scores[i]), min(scores[lo + j], scores[i])
+    return out
 
 
 def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray,
@@ -352,7 +367,9 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
     that code's best term covers no more of it ("sober, in recovery": an alias of F10.21 "..., in
     remission") or says what the entry does not ("... use disorder, moderate, in early remission").
     The other way, a code that has what the entry names takes its default's place ("Stimulant
-    withdrawal in ... use disorder" is F15.23, not F15.20 "..., uncomplicated")."""
+    withdrawal in ... use disorder" is F15.23, not F15.20 "..., uncomplicated"), or one that names
+    more of it ("... induced psychosis, paranoid delusions" is F15.250, not F15.288 "... other
+    stimulant-induced disorder")."""
     pairs, named = sub.default_siblings, sub.complicated_siblings
     concepts = batch.cand_concept.tolist()
     for n, query in enumerate(batch.queries):
@@ -371,11 +388,27 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
             if taken:
                 _swap(scores, support, i, max(taken)[1])
         for i in sorted((i for i, c in enumerate(concepts[lo:hi], lo) if c in named), key=lambda i: -scores[i]):
-            having = [(scores[row[a]], row[a]) for a, x in named[concepts[i]] if a in row and scores[row[a]] < scores[i]
-                      and all(_mentions(said, frozenset({w})) for w in x)]
-            if having:
-                _swap(scores, support, i, max(having)[1])
+            having = [(scores[row[a]], row[a], x) for a, x in named[concepts[i]] if a in row
+                      and scores[row[a]] < scores[i] and all(_mentions(said, frozenset({w})) for w in x)]
+            if having:  # the best, or one naming more of what the entry says
+                _, j, x = max(having, key=lambda h: h[:2])
+                j = max([(len(y), score, k) for score, k, y in having if y > x], default=(0, 0, j))[2]
+                _swap(scores, support, i, j)
+        _uncomplicated(scores, support, concepts, lo, hi, said, sub)
     return scores, support
+
+
+def _uncomplicated(scores, support, concepts: list[int], lo: int, hi: int, said: frozenset, sub) -> None:
+    """A first code "..., unspecified" gives its place to its "..., uncomplicated" sibling when the
+    entry says uncomplicated ("sedative use disorder, severe, in withdrawal, no seizures" reads so:
+    F13.230, not F13.239)."""
+    if "uncomplicated" not in said or hi - lo < 2:
+        return
+    i = lo + int(np.argmax(scores[lo:hi]))
+    code = sub.codes[concepts[i]]
+    plain = sub.code_index.get(code[:-1] + "0") if code.endswith("9") else None
+    if plain is not None and sub.displays[plain].lower().endswith("uncomplicated") and plain in concepts[lo:hi]:
+        _swap(scores, support, i, lo + concepts[lo:hi].index(plain))
 
 
 def _default_fits(b: int, at: int, x: frozenset, i: int, readings, sub, coverage: np.ndarray,
