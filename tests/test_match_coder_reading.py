@@ -317,5 +317,7 @@ def test_words_read_by_their_neighbours(engine):
                         "Bipolar II, stable on lamotrigine, last depressive episode 2021",
                         "4130 - Alcohol dependence in remission", "Morbid obesity"]) == \
         ["F17.210", "R76.11", "E10.9", "G40.919", "T40.2X2A", "F31.81", "F10.21", "E66.01"]
+    assert read("left hemiparesis after stroke")[-4:] == ["following", "cerebral", "infarction", "non-dominant"]
     assert top(engine, ["Sedative use disorder, severe, in withdrawal; tremulous, no seizures",
-                        "Nicotine dependence - cigarettes"]) == ["F13.230", "F17.210"]
+                        "Nicotine dependence - cigarettes", "Left hemiparesis after CVA 2019"]) == \
+        ["F13.230", "F17.210", "I69.354"]

@@ -11,7 +11,9 @@
 - a "type 1 diabetic" has type 1 diabetes, an "epileptic" epilepsy; a poorly controlled or uncontrolled diabetes is one with
   hyperglycemia (the index's convention), an uncontrolled epilepsy or migraine intractable (G40, G43),
   a pre-eclampsia "without severe features" a mild to moderate one, a hyperemesis with ketonuria,
-  dehydration or low potassium one with metabolic disturbance, low back pain with sciatica lumbago,
+  dehydration or low potassium one with metabolic disturbance, a hemiparesis or aphasia after a
+  stroke its sequela ("following cerebral infarction"), a left hemiplegia non-dominant and a right
+  one dominant when the entry does not say (guideline I.C.6.a), low back pain with sciatica lumbago,
   a chronic heart failure's exacerbation acute on chronic;
 - the child or adult of an abuse or neglect, by the age said or CPS / APS ("suspected neglect of
   84-year-old" is T76.01- adult neglect, "physical abuse, 18-month-old" T74.12- child abuse);
@@ -52,6 +54,13 @@ _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": 
 _SKIN_INFECTION = frozenset("abscess abscesses cellulitis furuncle carbuncle boil lymphangitis".split())
 _LIMB = {"arm": "upper limb", "forearm": "upper limb", "elbow": "upper limb", "leg": "lower limb",
          "thigh": "lower limb", "knee": "lower limb", "calf": "lower limb", "shin": "lower limb"}
+
+# a deficit after a stroke is its sequela (I69.3-: "hemiplegia ... following cerebral infarction")
+_STROKE = frozenset("stroke strokes cva infarct infarction cerebrovascular".split())
+_STROKE_DEFICIT = frozenset("hemiplegia hemiparesis hemipl hemipleg aphasia dysphagia dysarthria monoplegia".split())
+_HEMI = frozenset("hemiplegia hemiparesis hemipl hemipleg hemiplegic hemiparetic".split())
+_SIDE_DOMINANCE = (({"left", "l", "lt"}, "non-dominant"), ({"right", "r", "rt"}, "dominant"))  # guideline I.C.6.a
+_SINCE = frozenset("s/p after following old prior residual history hx h/o post since sequela sequelae late".split())
 
 _HEART_FAILURE = frozenset("chf hf hfref hfpef failure".split())
 _EXACERBATION = frozenset("exacerbation exac exacerb flare decompensated decompensation".split())
@@ -196,6 +205,10 @@ def implied(tokens: list[str]) -> list[str]:
         out = _replace(out, _FEATURES)
     if _HEART_FAILURE & set(tokens) and _EXACERBATION & set(tokens) and "chronic" in tokens and "acute" not in tokens:
         out = [w for t in out for w in (["acute", "on", "chronic"] if t == "chronic" else [t])]  # I50.23
+    if _STROKE_DEFICIT & set(tokens) and _STROKE & set(tokens) and _SINCE & set(tokens):
+        out += ["following", "cerebral", "infarction"]
+    if _HEMI & set(tokens) and not any("dominant" in t or t == "nondom" for t in tokens):
+        out += [side for said, side in _SIDE_DOMINANCE if said & set(tokens)][:1]
     if "hyperemesis" in tokens and _METABOLIC & set(tokens):  # O21.1 "... with metabolic disturbance"
         out += ["with", "metabolic", "disturbance"]
     if "sciatica" in tokens and ("lbp" in tokens or "low back pain" in " ".join(tokens)):  # M54.4- lumbago

@@ -61,6 +61,10 @@ TOBACCO_USE = "Z72.0"
 _TOBACCO_DISORDER = re.compile(
     r"\b(tobacco|nicotine|cigarette|cigarettes) (use disorder|dependence|addiction)\b"
     r"|\b(smoker|smokes|smoking)\b.*\b(ppd|packs? per day|packs? a day|cigarettes|cigs|pack-years?)\b")
+# I69 is the sequela of a cerebrovascular disease the entry names ("right hemiparesis" alone is G81.91)
+_CEREBROVASCULAR = re.compile(r"\b(stroke|strokes|cva|infarct|infarction|cerebrovascular|hemorrhage|haemorrhage|"
+                              r"sah|ich|bleed|aneurysm|occlusion|thrombosis|embolism)\b")
+NO_CEREBROVASCULAR = 0.25
 _CIGARETTES = re.compile(r"\b(cigarettes?|cigs|ppd|packs? per day|packs? a day|pack-years?|pk-yrs?)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
@@ -218,7 +222,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
     out = _bipolar_two(_not_unipolar(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub)
-    out = _tobacco_use_disorder(out, batch, sub)
+    out = _stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub)
     out = injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
     _said_sibling(out, support, batch, sub, best_term)
@@ -344,6 +348,18 @@ def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
         return scores
     use = batch.cand_concept == sub.code_index[TOBACCO_USE]
     return _cigarettes(np.where(said[batch.cand_query] & use, scores * CLASH_PENALTY, scores), batch, sub)
+
+
+def _stroke_sequela(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An I69 code (sequela of a cerebrovascular disease) scores NO_CEREBROVASCULAR for an entry
+    naming none."""
+    if sub.system != ICD10CM:
+        return scores
+    sequela = np.array([sub.codes[c].startswith("I69") for c in batch.cand_concept.tolist()])
+    if not sequela.any():
+        return scores
+    named = np.array([any(_CEREBROVASCULAR.search(v.text) for v in q.variants) for q in batch.queries])
+    return np.where(sequela & ~named[batch.cand_query], scores * NO_CEREBROVASCULAR, scores)
 
 
 def _cigarettes(scores: np.ndarray, batch, sub) -> np.ndarray:
