@@ -321,3 +321,16 @@ def test_words_read_by_their_neighbours(engine):
     assert top(engine, ["Sedative use disorder, severe, in withdrawal; tremulous, no seizures",
                         "Nicotine dependence - cigarettes", "Left hemiparesis after CVA 2019"]) == \
         ["F13.230", "F17.210", "I69.354"]
+
+
+def test_dementia_severity_pregnancy_by_gravida_and_conditions_a_medicine_caused(engine):
+    assert poisoning.drug_caused("hypothyroidism 2/2 lithium").endswith("due to drugs and medicaments")
+    assert poisoning.drug_caused("lithium 600 mg for bipolar i") == ""  # no cause said
+    assert poisoning.drug_caused("lithium toxicity") == ""  # a poisoning: T-codes
+    assert mental.reading("3 wks postpartum relapsed on fentanyl") == "drug use complicating the puerperium"
+    assert mental.reading("postpartum depression") != "other mental disorders complicating the puerperium"
+    assert top(engine, ["VASC DEMENTIA W PSYCHOTIC DISTURB", "Dementia, moderate, with agitation",
+                        "Lewy body dementia with psychotic disturbance", "G3P2 at 22 wks, OUD on buprenorphine",
+                        "Hypothyroidism secondary to lithium", "Orthostatic hypotension from quetiapine",
+                        "ABSCESS SKIN R LEG", "Cellulitis of left hand", "Preeclampsia w/o severe features, 35 wks"]) == \
+        ["F01.52", "F03.B11", "F02.82", "O99.322", "E03.2", "I95.2", "L02.415", "L03.114", "O14.03"]

@@ -52,8 +52,9 @@ _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": 
 
 # L02.41- / L03.11- name a limb, not its parts (the hand and foot have codes of their own)
 _SKIN_INFECTION = frozenset("abscess abscesses cellulitis furuncle carbuncle boil lymphangitis".split())
-_LIMB = {"arm": "upper limb", "forearm": "upper limb", "elbow": "upper limb", "leg": "lower limb",
-         "thigh": "lower limb", "knee": "lower limb", "calf": "lower limb", "shin": "lower limb"}
+_LIMB = {"arm": "upper limb", "forearm": "upper limb", "elbow": "upper limb", "antecubital": "upper limb",
+         "leg": "lower limb", "thigh": "lower limb", "knee": "lower limb", "calf": "lower limb", "shin": "lower limb"}
+_CELLULITIS_LIMB = {**_LIMB, "hand": "upper limb", "foot": "lower limb"}  # L03.11-; an abscess's hand is L02.51-
 
 # a deficit after a stroke is its sequela (I69.3-: "hemiplegia ... following cerebral infarction")
 _STROKE = frozenset("stroke strokes cva infarct infarction cerebrovascular".split())
@@ -155,7 +156,9 @@ _NOT_CONTROLLED = {("uncontrolled",): ["intractable"], ("poorly", "controlled"):
                    ("not", "controlled"): ["intractable"], ("treatment", "resistant"): ["intractable"],
                    ("treatment-resistant",): ["intractable"], ("out", "of", "control"): ["intractable"]}
 _PREECLAMPSIA = frozenset({"preeclampsia", "pre-eclampsia"})
-_FEATURES = {("without", "severe", "features"): ["mild", "to", "moderate"], ("with", "severe", "features"): ["severe"]}
+_FEATURES = {("without", "severe", "features"): ["mild", "to", "moderate"], ("w/o", "severe", "features"): ["mild", "to", "moderate"],
+             ("wo", "severe", "features"): ["mild", "to", "moderate"], ("with", "severe", "features"): ["severe"],
+             ("w/", "severe", "features"): ["severe"]}
 
 
 def _replace(tokens: list[str], phrases: dict[tuple[str, ...], list[str]]) -> list[str]:
@@ -188,7 +191,10 @@ def implied(tokens: list[str]) -> list[str]:
     if "severity" in tokens or _NOW & set(tokens):
         out = _severity_and_episode(out)
     if _SKIN_INFECTION & set(tokens) and "limb" not in tokens:
-        out = [_LIMB.get(t, t) for t in out]
+        limbs = _CELLULITIS_LIMB if "cellulitis" in tokens and "abscess" not in tokens else _LIMB
+        out = [limbs.get(t, t) for t in out if t != "upper" or "arm" not in tokens]  # "upper arm": upper limb
+    if "abscess" in tokens and "skin" in tokens:  # L02: "cutaneous abscess"
+        out = ["cutaneous" if t == "skin" else t for t in out]
     if _PRESSURE_ULCER & set(tokens) and "region" not in tokens:  # L89.15-: "pressure ulcer of sacral region"
         out = [_ULCER_SITE.get(t, t) for t in out]
     if "diabetic" in tokens and "type" in tokens and "diabetes" not in tokens:

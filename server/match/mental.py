@@ -3,7 +3,8 @@
   depressive episode, severe, with nihilistic delusions" is F32.3), one with "no psychotic sx"
   none; a depression's first episode is a single one;
 - a withdrawal with hallucinations has perceptual disturbance (F10.232), an induced psychosis is
-  an induced psychotic disorder, an induced depression a mood disorder (F10.24), an induced
+  an induced psychotic disorder (with delusions or with hallucinations, as it says), an induced
+  depression a mood disorder (F10.24), an OCD with obsessions and rituals F42.2, an induced
   insomnia a sleep disorder (F10.282), insomnia due to anxiety or depression F51.05, a use
   "clean since" or "sober for" a time in remission, methamphetamine a stimulant; a drug named in a use disorder is
   the substance F10-F19 name ("fentanyl use disorder" is an opioid one; drug_classes.tsv);
@@ -11,7 +12,8 @@
   physiological condition ("anxiety secondary to Parkinson's disease" is F06.4, not G20);
 - a mental disorder or a substance use in a pregnancy is one complicating it (O99.31- to O99.34-,
   the trimester as said or implied: "recurrent MDD, moderate, complicating pregnancy at 18 weeks"
-  is O99.342, "preg w/ OUD, 1st trim" O99.321)."""
+  is O99.342, "preg w/ OUD, 1st trim" O99.321, "G2P1 at 32 wks w/ OUD" O99.323), a substance use
+  after delivery one complicating the puerperium (O99.3x5; postpartum depression stays F53.0)."""
 
 from __future__ import annotations
 
@@ -44,7 +46,8 @@ _MENTAL = re.compile(r"\b(anxiety|panic|depression|depressive|mood|psychosis|psy
 _MOOD_FEATURES = ((re.compile(r"\bdepress\w*"), "depressive"), (re.compile(r"\b(mania|manic)\b"), "manic"))
 _DISORDER = re.compile(r"\b(depress\w*|anxiety|panic|bipolar|schizo\w*|post-traumatic|obsessive|psychosis|"
                        r"psychotic)\b")
-_PREGNANT = re.compile(r"\b(pregnancy|pregnant|gestation|antepartum)\b")
+_PREGNANT = re.compile(r"\b(pregnancy|pregnant|gestation|antepartum|trimester|iup|prenatal|g\d+p\d+\w*)\b")
+_PUERPERIUM = re.compile(r"\b(postpartum|post-partum|puerperium|puerperal)\b")  # O99.3x5
 _TOBACCO = frozenset("tobacco nicotine smoking smoker smokes cigarette cigarettes cigs vaping vape".split())
 _ALCOHOL = frozenset("alcohol etoh alcoholic drinking".split())
 _TRIMESTER = re.compile(r"\b(first|second|third|1st|2nd|3rd) (trimester|trim|tri)\b")
@@ -111,11 +114,13 @@ def reading(text: str) -> str:
         mood = next((f for word, f in _MOOD_FEATURES if word.search(head)), None)
         out = (f"mood disorder due to known physiological condition with {mood} features" if mood
                else head + "due to known physiological condition")
-    if _PREGNANT.search(out) and (substance or _DISORDER.search(out)):
+    puerperium = (substance and _PUERPERIUM.search(out) and not _PREGNANT.search(out)  # F53: postpartum depression
+                  and "remission" not in out and _TOBACCO.isdisjoint(words))  # the dev sets' coders: F11.21, F17.290
+    if (_PREGNANT.search(out) or puerperium) and (substance or _DISORDER.search(out)):
         trimester = _TRIMESTER.search(out)
         tobacco = not _TOBACCO.isdisjoint(words) and all(w in _TOBACCO for w in words & SUBSTANCES)  # not THC vaping
         kind = ("other mental disorders" if not substance else "smoking (tobacco)" if tobacco
                 else "alcohol use" if not _ALCOHOL.isdisjoint(words) else "drug use")
         stated = f" {_ORDINAL.get(trimester[1], trimester[1])} trimester" if trimester else ""
-        out = f"{kind} complicating pregnancy{stated}"
+        out = f"{kind} complicating the puerperium" if puerperium else f"{kind} complicating pregnancy{stated}"
     return out if out != typed else ""

@@ -93,6 +93,7 @@ def prepare(text: str, index) -> Query:
     for reading, why in ((encounter.without_cues(fixed), "encounter -> 7th character"),
                          (dsm, "DSM-5 severity -> abuse or dependence"),
                          (poisoning.reading(fixed), "drug -> its class, overdose -> poisoning"),
+                         (poisoning.drug_caused(fixed), poisoning.DRUG_CAUSED),
                          (mental.reading(dsm or fixed), "psychiatric wording -> ICD-10-CM's")):
         if reading:
             variants.append(Variant(reading, EXPANDED, read + (why,)))

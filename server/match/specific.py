@@ -65,6 +65,11 @@ _TOBACCO_DISORDER = re.compile(
 _CEREBROVASCULAR = re.compile(r"\b(stroke|strokes|cva|infarct|infarction|cerebrovascular|hemorrhage|haemorrhage|"
                               r"sah|ich|bleed|aneurysm|occlusion|thrombosis|embolism)\b")
 NO_CEREBROVASCULAR = 0.25
+# F01-F03: a dementia's severity as stated (mild A, moderate B, severe C), else "unspecified severity";
+# one due to a disease named elsewhere is F02, not F03 ("dementia in Alzheimer's disease w/ agitation": F02.811)
+_DEMENTIA_SEVERITY = {"mild": "A", "moderate": "B", "severe": "C"}
+_UNSPECIFIED_SEVERITY = {"F01": "5", "F02": "8", "F03": "9"}
+_UNDERLYING = re.compile(r"\b(alzheimer\w*|alz|parkinson\w*|lewy|huntington\w*|pick|picks|frontotemporal|hiv)\b")
 _CIGARETTES = re.compile(r"\b(cigarettes?|cigs|ppd|packs? per day|packs? a day|pack-years?|pk-yrs?)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
@@ -223,10 +228,13 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                     _swap(out, support, i, j)
     out = _bipolar_two(_not_unipolar(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub)
     out = _stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub)
+    out = _dementia(out, batch, sub)
     out = injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
     _said_sibling(out, support, batch, sub, best_term)
-    return _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
+    out, support = _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
+    poisoning.by_drug_cause(out, support, batch, sub)
+    return out, support
 
 
 def _said_sibling(scores: np.ndarray, support: np.ndarray, batch, sub, best_term: np.ndarray) -> None:
@@ -360,6 +368,31 @@ def _stroke_sequela(scores: np.ndarray, batch, sub) -> np.ndarray:
         return scores
     named = np.array([any(_CEREBROVASCULAR.search(v.text) for v in q.variants) for q in batch.queries])
     return np.where(sequela & ~named[batch.cand_query], scores * NO_CEREBROVASCULAR, scores)
+
+
+def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An F01-F03 dementia code gives its score to its twin of the severity the entry states (or of
+    unspecified severity), in F02 when the entry names the disease it is due to."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        if not any(c[:3] in _UNSPECIFIED_SEVERITY for c in codes):
+            continue
+        said = frozenset().union(*(word_set(v.text) - denied(v.text) for v in q.variants))
+        severity = next((letter for word, letter in _DEMENTIA_SEVERITY.items() if word in said), None)
+        underlying = any(_UNDERLYING.search(v.text) for v in q.variants)
+        for i, code in enumerate(codes):
+            if code[:3] not in _UNSPECIFIED_SEVERITY or len(code) < 6:
+                continue
+            family = "F02" if underlying and code[:3] == "F03" else code[:3]
+            twin = f"{family}.{severity or _UNSPECIFIED_SEVERITY[family]}{code[5:]}"
+            if twin != code and twin in codes:
+                j = codes.index(twin)
+                out[lo + j], out[lo + i] = max(out[lo + j], out[lo + i]), min(out[lo + j], out[lo + i])
+    return out
 
 
 def _cigarettes(scores: np.ndarray, batch, sub) -> np.ndarray:
