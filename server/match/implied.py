@@ -8,8 +8,9 @@
   bone by its noun ("femoral neck fracture" is one of the neck of the femur, a hip fracture too);
 - a pressure ulcer's site as L89 names it (sacrum or coccyx: "sacral region"), an abscess's or a
   cellulitis's as L02.4- / L03.1- do ("forearm abscess" is of the upper limb);
-- a "type 1 diabetic" has type 1 diabetes, an "epileptic" epilepsy; a poorly controlled or uncontrolled diabetes is one with
-  hyperglycemia (the index's convention), an uncontrolled epilepsy or migraine intractable (G40, G43),
+- a "type 1 diabetic" has type 1 diabetes, an "epileptic" epilepsy; a poorly controlled or
+  uncontrolled diabetes is one with hyperglycemia (the index's convention), an uncontrolled
+  epilepsy or migraine intractable (G40, G43),
   a pre-eclampsia "without severe features" a mild to moderate one, a hyperemesis with ketonuria,
   dehydration or low potassium one with metabolic disturbance, a hemiparesis or aphasia after a
   stroke its sequela ("following cerebral infarction"), a left hemiplegia non-dominant and a right
@@ -145,9 +146,9 @@ _DIABETES = frozenset("dm dm1 dm2 t1dm t2dm dmii dmi iddm niddm diabetes diabeti
 _POORLY_CONTROLLED = re.compile(r"\b(poorly|inadequately|not well|sub-?optimally|suboptimally) controlled\b|"
                                 r"\buncontrolled\b|\bout of control\b")
 # "type 1 diabetic" is a type 1 diabetes; "diabetic neuropathy" stays as it is
-_DIABETIC_WHAT = frozenset("neuropathy polyneuropathy nephropathy retinopathy foot feet ulcer gastroparesis ketoacidosis "
-                           "dka hhs amyotrophy macular cataract kidney ckd arthropathy dermopathy hypoglycemia "
-                           "hyperglycemia coma mononeuropathy autonomic".split())
+_DIABETIC_WHAT = frozenset("neuropathy polyneuropathy nephropathy retinopathy foot feet ulcer gastroparesis "
+                           "ketoacidosis dka hhs amyotrophy macular cataract kidney ckd arthropathy dermopathy "
+                           "hypoglycemia hyperglycemia coma mononeuropathy autonomic".split())
 # G40 / G43: "poorly controlled", "treatment resistant" ... are to be considered equivalent to intractable
 _EPILEPTIC_WHAT = frozenset("spasm spasms seizure seizures syndrome syndromes encephalopathy fit fits convulsions "
                             "aura absence".split())  # "EPILEPTIC, UNCONTROLLED" is an epilepsy
@@ -156,9 +157,8 @@ _NOT_CONTROLLED = {("uncontrolled",): ["intractable"], ("poorly", "controlled"):
                    ("not", "controlled"): ["intractable"], ("treatment", "resistant"): ["intractable"],
                    ("treatment-resistant",): ["intractable"], ("out", "of", "control"): ["intractable"]}
 _PREECLAMPSIA = frozenset({"preeclampsia", "pre-eclampsia"})
-_FEATURES = {("without", "severe", "features"): ["mild", "to", "moderate"], ("w/o", "severe", "features"): ["mild", "to", "moderate"],
-             ("wo", "severe", "features"): ["mild", "to", "moderate"], ("with", "severe", "features"): ["severe"],
-             ("w/", "severe", "features"): ["severe"]}
+_FEATURES = {**{(without, "severe", "features"): ["mild", "to", "moderate"] for without in ("without", "w/o", "wo")},
+             **{(with_, "severe", "features"): ["severe"] for with_ in ("with", "w/")}}
 
 
 def _replace(tokens: list[str], phrases: dict[tuple[str, ...], list[str]]) -> list[str]:

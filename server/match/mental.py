@@ -33,11 +33,11 @@ _INSOMNIA_MENTAL = re.compile(r"\binsomnia (?:secondary to|due to|d/t|2/2|from) 
                               r"post-traumatic stress disorder|bipolar disorder|mental disorder)\b")
 _CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent) (since|for|x|\d+ (?:y|yr|yrs|years?|mo|mos|months?)\b)")
 _PERCEPTUAL = re.compile(r"\bwithdrawal (?:with|and|w/) (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
-# an induced psychosis by what it has: F1x.x50 "with delusions", F1x.x51 "with hallucinations"
 # an OCD with both obsessions and compulsions is F42.2 "mixed obsessional thoughts and acts"
 _OCD = re.compile(r"\bobsessive-compulsive disorder\b")
 _OBSESSIONS = re.compile(r"\b(obsessions?|obsessional|intrusive thoughts?|intrusive images?|fears?)\b")
 _COMPULSIONS = re.compile(r"\b(compulsions?|rituals?|ritualistic|checking|washing|handwashing|counting|cleaning)\b")
+# an induced psychosis by what it has: F1x.x50 "with delusions", F1x.x51 "with hallucinations"
 _PSYCHOSIS = re.compile(r"\b(psychosis|psychotic disorder)\b")
 _DELUSIONS = re.compile(r"\b(delusions?|delusional|paranoid|paranoia)\b")
 _HALLUCINATIONS = re.compile(r"\b(hallucinations?|hallucinating|hearing voices|ah|vh)\b")

@@ -87,7 +87,6 @@ def reading(text: str) -> str:
 _CAUSED_BY = re.compile(r"\b(induced|due to|d/t|2/2|from|secondary to|attributed to|associated|caused by|related)\b")
 _ITS_TITLES = "drug induced due to drugs and medicaments"  # K59.03, G25.71 / I95.2 / E03.2 say it so
 DRUG_CAUSED = "caused by a medicine -> drug induced"  # the reading's evidence
-_DRUG_TITLE = re.compile(r"\bdrug[- ]induced|\bdue to (drugs|medicaments)\b")
 _MEDICINES = frozenset("antipsychotic antipsychotics antidepressant antidepressants ssri snri steroid steroids "
                        "chemotherapy medication medications med meds".split())
 
@@ -103,27 +102,6 @@ def drug_caused(text: str) -> str:
     if not medicines or POISONING.search(text) or not _CAUSED_BY.search(text.replace("-", " ")):
         return ""
     return f"{text} {_ITS_TITLES}"
-
-
-def by_drug_cause(scores: np.ndarray, support: np.ndarray, batch, sub) -> None:
-    """An entry read as caused by a medicine: its first code gives its place to a code of the same
-    category whose title says so ("hypothyroidism 2/2 lithium": E03.2, not E03.9)."""
-    if sub.system != ICD10CM:
-        return
-    for n, q in enumerate(batch.queries):
-        if not any(DRUG_CAUSED in v.evidence for v in q.variants):
-            continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        i = lo + int(np.argmax(scores[lo:hi]))
-        code = sub.codes[batch.cand_concept[i]]
-        if _DRUG_TITLE.search(sub.displays[batch.cand_concept[i]].lower()):
-            continue
-        said = [j for j in range(lo, hi) if sub.codes[batch.cand_concept[j]][:3] == code[:3]
-                and _DRUG_TITLE.search(sub.displays[batch.cand_concept[j]].lower())]
-        if said:
-            j = max(said, key=lambda k: scores[k])
-            scores[i], scores[j] = scores[j], scores[i]
-            support[j] = support[i]
 
 
 def stated_intent(texts: list[str]) -> str | None:

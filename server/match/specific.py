@@ -70,6 +70,7 @@ NO_CEREBROVASCULAR = 0.25
 _DEMENTIA_SEVERITY = {"mild": "A", "moderate": "B", "severe": "C"}
 _UNSPECIFIED_SEVERITY = {"F01": "5", "F02": "8", "F03": "9"}
 _UNDERLYING = re.compile(r"\b(alzheimer\w*|alz|parkinson\w*|lewy|huntington\w*|pick|picks|frontotemporal|hiv)\b")
+_DRUG_TITLE = re.compile(r"\bdrug[- ]induced|\bdue to (drugs|medicaments)\b")  # E03.2, I95.2, K59.03
 _CIGARETTES = re.compile(r"\b(cigarettes?|cigs|ppd|packs? per day|packs? a day|pack-years?|pk-yrs?)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
@@ -233,7 +234,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     out = _unstated_remission(out, batch, sub, best_term)
     _said_sibling(out, support, batch, sub, best_term)
     out, support = _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
-    poisoning.by_drug_cause(out, support, batch, sub)
+    _drug_caused(out, support, batch, sub)
     return out, support
 
 
@@ -315,6 +316,23 @@ def _negative_finding(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> 
     return np.where(negative & asserted[batch.cand_query], scores * NEGATIVE_FINDING_PENALTY, scores)
 
 
+def _drug_caused(scores: np.ndarray, support: np.ndarray, batch, sub) -> None:
+    """An entry read as caused by a medicine (poisoning.drug_caused): its first code gives its place to
+    a code of the same category whose title says so ("hypothyroidism 2/2 lithium": E03.2, not E03.9)."""
+    if sub.system != ICD10CM:
+        return
+    for n, q in enumerate(batch.queries):
+        if not any(poisoning.DRUG_CAUSED in v.evidence for v in q.variants):
+            continue
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        i = lo + int(np.argmax(scores[lo:hi]))
+        category, concept = sub.codes[batch.cand_concept[i]][:3], batch.cand_concept[i]
+        caused = [j for j in range(lo, hi) if sub.codes[batch.cand_concept[j]][:3] == category
+                  and _DRUG_TITLE.search(sub.displays[batch.cand_concept[j]].lower())]
+        if caused and not _DRUG_TITLE.search(sub.displays[concept].lower()):
+            _swap(scores, support, i, max(caused, key=lambda k: scores[k]))
+
+
 def _not_unipolar(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An entry whose first clause says bipolar (not denied) is no F32 / F33 depression: those score
     NOT_BIPOLAR ("bipolar II, stable, last depressive episode 2022" is no F32.9)."""
@@ -390,8 +408,7 @@ def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
             family = "F02" if underlying and code[:3] == "F03" else code[:3]
             twin = f"{family}.{severity or _UNSPECIFIED_SEVERITY[family]}{code[5:]}"
             if twin != code and twin in codes:
-                j = codes.index(twin)
-                out[lo + j], out[lo + i] = max(out[lo + j], out[lo + i]), min(out[lo + j], out[lo + i])
+                _to_twin(out, lo + i, lo + codes.index(twin))
     return out
 
 
@@ -405,8 +422,13 @@ def _cigarettes(scores: np.ndarray, batch, sub) -> np.ndarray:
         twin = sub.code_index.get("F17.21" + code[-1]) if said[n] and code.startswith("F17.20") else None
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
         for j in np.flatnonzero(batch.cand_concept[lo:hi] == twin).tolist() if twin is not None else ():
-            out[lo + j], out[i] = max(scores[lo + j], scores[i]), min(scores[lo + j], scores[i])
+            _to_twin(out, i, lo + j)
     return out
+
+
+def _to_twin(scores: np.ndarray, i: int, twin: int) -> None:
+    """The twin takes the higher of the two scores, row i the lower."""
+    scores[twin], scores[i] = max(scores[twin], scores[i]), min(scores[twin], scores[i])
 
 
 def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray,

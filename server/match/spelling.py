@@ -69,7 +69,7 @@ class Speller:
         return word in self.known or stem(word) in self.known
 
     def unknown(self, word: str) -> bool:
-        return word.isalpha() and len(word) >= MIN_LENGTH and word not in self.known and stem(word) not in self.known
+        return word.isalpha() and len(word) >= MIN_LENGTH and not self.known_word(word)
 
     def _correct(self, word: str) -> tuple[str, str] | None:
         """(replacement, "completion" or "spelling") for an unknown word, else None."""
