@@ -334,3 +334,10 @@ def test_dementia_severity_pregnancy_by_gravida_and_conditions_a_medicine_caused
                         "Hypothyroidism secondary to lithium", "Orthostatic hypotension from quetiapine",
                         "ABSCESS SKIN R LEG", "Cellulitis of left hand", "Preeclampsia w/o severe features, 35 wks"]) == \
         ["F01.52", "F03.B11", "F02.82", "O99.322", "E03.2", "I95.2", "L02.415", "L03.114", "O14.03"]
+
+
+def test_an_entry_naming_one_substance_is_no_use_of_another(engine):
+    assert mental.reading("clean from opiates x2 yrs").endswith("in remission")
+    assert [v.text for v in expand(["amphetamine", "dep", "w", "halluc"])][1].endswith("with hallucinations")
+    assert top(engine, ["Alprazolam withdrawal, uncomplicated; sedative dependence, taper started",
+                        "AMPHETAMINE DEP W INDUCED PSYCH W HALLUC", "HALLUC DEPEND"]) == ["F13.230", "F15.251", "F16.20"]

@@ -27,6 +27,8 @@ _NUMBER = re.compile(r"^\d+([.,/]\d+)?$")
 AFTER_NUMBER = {"ppd": "packs per day"}
 AFTER_RESULT = {"ppd": "purified protein derivative"}
 _RESULTS = frozenset("pos positive neg negative +ve -ve".split())
+AFTER_WITH = {"halluc": "hallucinations"}  # "... W HALLUC" (not "HALLUC DEPEND")
+_WITH = frozenset("w w/ with".split())
 # Shorthand the coder reads as it is (ICD-10-CM itself writes NOS and NEC).
 KEEP = frozenset({"nos", "nec"})
 SUBSTANCES = frozenset(
@@ -76,6 +78,8 @@ def _senses(table, span: list[str], previous: str, allow_ordinary: bool) -> tupl
         senses = tuple(s for s in senses if s.expansion == AFTER_NUMBER[key]) or senses
     elif key in AFTER_RESULT and previous in _RESULTS:
         senses = tuple(s for s in senses if s.expansion == AFTER_RESULT[key]) or senses
+    elif key in AFTER_WITH and previous in _WITH:
+        senses = tuple(s for s in senses if s.expansion == AFTER_WITH[key]) or senses
     return senses
 
 

@@ -31,7 +31,7 @@ _INDUCED_MOOD = re.compile(r"\binduced (?:depression|depressive disorder|depress
 _INDUCED_SLEEP = re.compile(r"\binduced insomnia\b")
 _INSOMNIA_MENTAL = re.compile(r"\binsomnia (?:secondary to|due to|d/t|2/2|from) (?:\w+ )?(?:anxiety|depression|ptsd|"
                               r"post-traumatic stress disorder|bipolar disorder|mental disorder)\b")
-_CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent) (since|for|x|\d+ (?:y|yr|yrs|years?|mo|mos|months?)\b)")
+_CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent)(?: from \w+)? (since|for|x|x\d|\d+ (?:y|yr|yrs|years?|mo|mos|months?)\b)")
 _PERCEPTUAL = re.compile(r"\bwithdrawal (?:with|and|w/) (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
 # an OCD with both obsessions and compulsions is F42.2 "mixed obsessional thoughts and acts"
 _OCD = re.compile(r"\bobsessive-compulsive disorder\b")

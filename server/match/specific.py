@@ -71,6 +71,20 @@ _DEMENTIA_SEVERITY = {"mild": "A", "moderate": "B", "severe": "C"}
 _UNSPECIFIED_SEVERITY = {"F01": "5", "F02": "8", "F03": "9"}
 _UNDERLYING = re.compile(r"\b(alzheimer\w*|alz|parkinson\w*|lewy|huntington\w*|pick|picks|frontotemporal|hiv)\b")
 _DRUG_TITLE = re.compile(r"\bdrug[- ]induced|\bdue to (drugs|medicaments)\b")  # E03.2, I95.2, K59.03
+# F10-F16, F18 by the words that name their substance: an entry naming one is no use of another
+_SUBSTANCE_FAMILY = {w: f for f, ws in (
+    ("F10", "alcohol alcoholic alcoholism etoh drinking drinks beer beers wine liquor vodka aud"),
+    ("F11", "opioid opioids opiate opiates heroin fentanyl oxycodone methadone buprenorphine suboxone oud morphine "
+            "hydrocodone percocet"),
+    ("F12", "cannabis marijuana thc weed mj dabs edibles"),
+    ("F13", "sedative sedatives hypnotic hypnotics anxiolytic anxiolytics benzodiazepine benzodiazepines benzo "
+            "benzos xanax alprazolam clonazepam klonopin lorazepam ativan diazepam valium"),
+    ("F14", "cocaine crack"),
+    ("F15", "stimulant stimulants methamphetamine meth amphetamine amphetamines adderall"),
+    ("F16", "hallucinogen hallucinogens lsd psilocybin pcp"),
+    ("F18", "inhalant inhalants huffing huffs")) for w in ws.split()}
+OTHER_SUBSTANCE = 0.25
+_FAMILIES = frozenset(_SUBSTANCE_FAMILY.values())
 _CIGARETTES = re.compile(r"\b(cigarettes?|cigs|ppd|packs? per day|packs? a day|pack-years?|pk-yrs?)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
@@ -229,7 +243,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                     _swap(out, support, i, j)
     out = _bipolar_two(_not_unipolar(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub)
     out = _stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub)
-    out = _dementia(out, batch, sub)
+    out = _other_substance(_dementia(out, batch, sub), batch, sub)
     out = injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
     _said_sibling(out, support, batch, sub, best_term)
@@ -386,6 +400,29 @@ def _stroke_sequela(scores: np.ndarray, batch, sub) -> np.ndarray:
         return scores
     named = np.array([any(_CEREBROVASCULAR.search(v.text) for v in q.variants) for q in batch.queries])
     return np.where(sequela & ~named[batch.cand_query], scores * NO_CEREBROVASCULAR, scores)
+
+
+def _other_substance(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A use of another substance than the one the entry names (F10-F16, F18) scores OTHER_SUBSTANCE,
+    and its twin of the named substance takes its score ("alprazolam withdrawal, uncomplicated; sedative
+    dependence" is F13.230, not F10.230)."""
+    if sub.system != ICD10CM:
+        return scores
+    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
+    if not any(c[:3] in _FAMILIES for c in codes):
+        return scores
+    named = [{_SUBSTANCE_FAMILY[w] for w in q.reading.split() if w in _SUBSTANCE_FAMILY} for q in batch.queries]
+    out = scores.copy()
+    for i, (code, n) in enumerate(zip(codes, batch.cand_query.tolist())):
+        if len(named[n]) != 1 or code[:3] not in _FAMILIES or code[:3] in named[n]:
+            continue
+        out[i] *= OTHER_SUBSTANCE
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        twin = next(iter(named[n])) + code[3:]
+        if twin in codes[lo:hi]:
+            j = lo + codes[lo:hi].index(twin)
+            out[j] = max(out[j], scores[i])
+    return out
 
 
 def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
