@@ -341,3 +341,8 @@ def test_an_entry_naming_one_substance_is_no_use_of_another(engine):
     assert [v.text for v in expand(["amphetamine", "dep", "w", "halluc"])][1].endswith("with hallucinations")
     assert top(engine, ["Alprazolam withdrawal, uncomplicated; sedative dependence, taper started",
                         "AMPHETAMINE DEP W INDUCED PSYCH W HALLUC", "HALLUC DEPEND"]) == ["F13.230", "F15.251", "F16.20"]
+
+
+def test_a_qualifier_the_entry_does_not_state_is_not_assumed(engine):
+    # a curated table maps "PTSD COMBAT CHRONIC" to F43.12; an entry saying no chronicity is F43.10
+    assert top(engine, ["PTSD, combat-related (Iraq)", "chronic PTSD", "PTSD, acute"]) == ["F43.10", "F43.12", "F43.11"]

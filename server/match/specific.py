@@ -249,7 +249,32 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     _said_sibling(out, support, batch, sub, best_term)
     out, support = _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
     _drug_caused(out, support, batch, sub)
+    _unstated_qualifier(out, support, batch, sub)
     return out, support
+
+
+def _unstated_qualifier(scores: np.ndarray, support: np.ndarray, batch, sub) -> None:
+    """A first code that is a stated sibling of an unspecified code ("..., chronic") gives its place to
+    that code when the entry states none of the qualifiers it needs and is none of its terms: a coder
+    does not assume them ("PTSD, combat-related" is F43.10, though a table's "PTSD COMBAT CHRONIC"
+    maps to F43.12)."""
+    reverse = sub.__dict__.get("_stated_of")
+    if reverse is None:
+        reverse = sub._stated_of = {s: (u, need) for u, options in sub.specific_siblings.items()
+                                    for s, need, _ in options}
+    for n, query in enumerate(batch.queries):
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        if hi - lo < 2:
+            continue
+        i = lo + int(np.argmax(scores[lo:hi]))
+        concept = int(batch.cand_concept[i])
+        unspecified, need = reverse.get(concept, (None, None))
+        if (unspecified is None or need & entry_words(query)[0] or "remission" in need  # _unstated_remission's
+                or any(int(sub.term_concept[t]) == concept for t in batch.exact[n])):  # the entry is its term
+            continue
+        rows = np.flatnonzero(batch.cand_concept[lo:hi] == unspecified)
+        if len(rows):
+            _swap(scores, support, i, lo + int(rows[0]))
 
 
 def _said_sibling(scores: np.ndarray, support: np.ndarray, batch, sub, best_term: np.ndarray) -> None:
