@@ -54,6 +54,7 @@ _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": 
 # L02.41- / L03.11- name a limb, not its parts (the hand and foot have codes of their own)
 _SKIN_INFECTION = frozenset("abscess abscesses cellulitis furuncle carbuncle boil lymphangitis".split())
 _LIMB = {"arm": "upper limb", "forearm": "upper limb", "elbow": "upper limb", "antecubital": "upper limb",
+         "axillary": "axilla",
          "leg": "lower limb", "thigh": "lower limb", "knee": "lower limb", "calf": "lower limb", "shin": "lower limb"}
 _CELLULITIS_LIMB = {**_LIMB, "hand": "upper limb", "foot": "lower limb"}  # L03.11-; an abscess's hand is L02.51-
 
