@@ -346,3 +346,8 @@ def test_an_entry_naming_one_substance_is_no_use_of_another(engine):
 def test_a_qualifier_the_entry_does_not_state_is_not_assumed(engine):
     # a curated table maps "PTSD COMBAT CHRONIC" to F43.12; an entry saying no chronicity is F43.10
     assert top(engine, ["PTSD, combat-related (Iraq)", "chronic PTSD", "PTSD, acute"]) == ["F43.10", "F43.12", "F43.11"]
+
+
+def test_korsakoff_of_alcoholism_and_copd_with_a_lower_respiratory_infection(engine):
+    assert top(engine, ["Korsakoff syndrome from chronic alcoholism", "COPD W/ ACUTE LRI", "GEST HTN 2ND TRI"]) == \
+        ["F10.26", "J44.0", "O13.2"]
