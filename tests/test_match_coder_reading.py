@@ -294,9 +294,9 @@ def test_a_tables_trailing_subs_is_a_subsequent_encounter(engine):
 
 
 def test_denied_mentions_leave_a_withdrawal_uncomplicated_and_an_induced_psychosis_has_what_it_has(engine):
-    from server.match.implied import _COMPLICATED, said
-    assert not said(_COMPLICATED, "alcohol withdrawal no hallucinations or seizures")
-    assert said(_COMPLICATED, "alcohol withdrawal no seizures but hallucinating")
+    from server.match.implied import _COMPLICATED, undenied
+    assert not undenied(_COMPLICATED, "alcohol withdrawal no hallucinations or seizures")
+    assert undenied(_COMPLICATED, "alcohol withdrawal no seizures but hallucinating")
     assert mental.reading("stimulant dependence with induced psychosis paranoid delusions no ah").endswith(
         "with delusions")
     assert top(engine, ["Alcohol withdrawal, CIWA 16, no hallucinations or seizures; severe AUD",

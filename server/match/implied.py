@@ -176,6 +176,12 @@ def _replace(tokens: list[str], phrases: dict[tuple[str, ...], list[str]]) -> li
     return out
 
 
+def _as_noun(tokens: list[str], adjective: str, noun: str, qualified: frozenset) -> list[str]:
+    """The adjective as its disease where it names a patient ("type 1 diabetic"), not where it
+    qualifies a word of `qualified` ("diabetic neuropathy")."""
+    return [noun if t == adjective and after not in qualified else t for t, after in zip(tokens, tokens[1:] + [""])]
+
+
 def implied(tokens: list[str]) -> list[str]:
     """The entry's (normalized) tokens as a coder reads them: each in its place, words added at the end."""
     out = list(tokens)
@@ -199,13 +205,11 @@ def implied(tokens: list[str]) -> list[str]:
     if _PRESSURE_ULCER & set(tokens) and "region" not in tokens:  # L89.15-: "pressure ulcer of sacral region"
         out = [_ULCER_SITE.get(t, t) for t in out]
     if "diabetic" in tokens and "type" in tokens and "diabetes" not in tokens:
-        out = ["diabetes" if t == "diabetic" and after not in _DIABETIC_WHAT else t
-               for t, after in zip(out, out[1:] + [""])]
+        out = _as_noun(out, "diabetic", "diabetes", _DIABETIC_WHAT)
     if _DIABETES & set(tokens) and "hyperglycemia" not in tokens and _POORLY_CONTROLLED.search(" ".join(tokens)):
         out += ["with", "hyperglycemia"]  # the index: diabetes, poorly controlled - by type, with hyperglycemia
     if "epileptic" in tokens:
-        out = ["epilepsy" if t == "epileptic" and after not in _EPILEPTIC_WHAT else t
-               for t, after in zip(out, out[1:] + [""])]
+        out = _as_noun(out, "epileptic", "epilepsy", _EPILEPTIC_WHAT)
     if _INTRACTABLE_OF & set(tokens) and not _DIABETES & set(tokens):
         out = _replace(out, _NOT_CONTROLLED)
     if _PREECLAMPSIA & set(tokens):  # "without severe features" is O14.0- mild to moderate
@@ -215,7 +219,7 @@ def implied(tokens: list[str]) -> list[str]:
     if _STROKE_DEFICIT & set(tokens) and _STROKE & set(tokens) and _SINCE & set(tokens):
         out += ["following", "cerebral", "infarction"]
     if _HEMI & set(tokens) and not any("dominant" in t or t == "nondom" for t in tokens):
-        out += [side for said, side in _SIDE_DOMINANCE if said & set(tokens)][:1]
+        out += [side for sides, side in _SIDE_DOMINANCE if sides & set(tokens)][:1]
     if "hyperemesis" in tokens and _METABOLIC & set(tokens):  # O21.1 "... with metabolic disturbance"
         out += ["with", "metabolic", "disturbance"]
     if "sciatica" in tokens and ("lbp" in tokens or "low back pain" in " ".join(tokens)):  # M54.4- lumbago
@@ -244,7 +248,7 @@ _DENIAL_REACH = 4  # "no hallucinations or seizures", "denies any visual or tact
 _AFFIRMING = frozenset("with w/ but has had".split())  # "no seizures but hallucinating"
 
 
-def said(pattern: re.Pattern, reading: str) -> bool:
+def undenied(pattern: re.Pattern, reading: str) -> bool:
     """Whether the reading has the pattern other than denied (a denial within a few words before it)."""
     for m in pattern.finditer(reading):
         before = reading[:m.start()].split()[-_DENIAL_REACH:]
@@ -270,7 +274,7 @@ def dsm_severity(reading: str, terse: bool = False) -> str:
     out = _SEVERITY_AFTER.sub(lambda m: f"{m[1]} {_CODED_AS[m[2]]}", out)
     if out != reading and "cocaine" in out.split():
         out = _COCAINE_STIMULANT.sub(r"cocaine \1", out)
-    if said(_COMPLICATED, out):
+    if undenied(_COMPLICATED, out):
         return out if out != reading else ""
     if out != reading and _STATE.search(out):
         out = _STATE_WORD.sub(r"\1 uncomplicated", _INTOXICATED.sub("with intoxication", out), 1)

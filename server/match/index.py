@@ -180,6 +180,12 @@ class SystemIndex:
         return specific.siblings(self.codes, self.billable, self.display_words, [p[1] for p in self.display_polarity])
 
     @cached_property
+    def unspecified_of(self) -> dict[int, tuple[int, frozenset]]:
+        """specific_siblings the other way: per stated sibling, (its unspecified code, the qualifiers
+        it needs)."""
+        return {s: (u, need) for u, options in self.specific_siblings.items() for s, need, _ in options}
+
+    @cached_property
     def default_siblings(self) -> dict[int, list[tuple[int, frozenset]]]:
         """ICD-10-CM: per code, the siblings a coder takes when the entry is silent on what it has
         more, see specific.defaults."""
@@ -212,7 +218,7 @@ class SystemIndex:
 
     def warm(self) -> None:
         """Build what is otherwise built on first use."""
-        for name in ("families", "moderate_words", "specific_siblings", "default_siblings",
+        for name in ("families", "moderate_words", "specific_siblings", "unspecified_of", "default_siblings",
                      "complicated_siblings", *_PerItem.names(SystemIndex), "word_rows"):
             getattr(self, name)
 
@@ -250,7 +256,7 @@ class SystemIndex:
             if name in self.__dict__:  # already built: extend rather than rebuild on the next call
                 getattr(SystemIndex, name).extend(self, out)
         if len(codes) == len(self.codes):
-            for name in ("specific_siblings", "default_siblings", "complicated_siblings"):
+            for name in ("specific_siblings", "unspecified_of", "default_siblings", "complicated_siblings"):
                 if name in self.__dict__:
                     setattr(out, name, getattr(self, name))
         return out

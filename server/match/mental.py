@@ -21,7 +21,7 @@ import re
 
 from server.match import poisoning
 from server.match.abbreviations import SUBSTANCES
-from server.match.implied import said
+from server.match.implied import undenied
 
 _MOOD = re.compile(r"\b(depress\w*|bipolar|mania|manic|hypomani\w*|mood)\b")
 _PSYCHOTIC = re.compile(r"\bwith (?:[\w-]+ ){0,3}?(delusions?|hallucinations?|psychosis|psychotic symptoms)\b")
@@ -97,10 +97,10 @@ def reading(text: str) -> str:
     out = out.replace("induced psychosis", "induced psychotic disorder").replace("methamphetamine", "stimulant")
     out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
     if substance and _PSYCHOSIS.search(out) and "with delusions" not in out and "with hallucinations" not in out:
-        delusions, hallucinations = said(_DELUSIONS, out), said(_HALLUCINATIONS, out)
+        delusions, hallucinations = undenied(_DELUSIONS, out), undenied(_HALLUCINATIONS, out)
         if delusions != hallucinations:
             out += " with delusions" if delusions else " with hallucinations"
-    if _OCD.search(out) and said(_OBSESSIONS, out) and said(_COMPULSIONS, out):
+    if _OCD.search(out) and undenied(_OBSESSIONS, out) and undenied(_COMPULSIONS, out):
         out += " mixed obsessional thoughts and acts"
     out = _INDUCED_MOOD.sub("induced mood disorder", _INDUCED_SLEEP.sub("induced sleep disorder", out))
     out = _INSOMNIA_MENTAL.sub("insomnia due to other mental disorder", out)

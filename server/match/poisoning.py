@@ -96,9 +96,8 @@ def drug_caused(text: str) -> str:
     ("lithium-induced hypothyroidism": E03.2 "... due to medicaments", "orthostatic hypotension from
     quetiapine": I95.2 "... due to drugs"); "" when the entry names no such medicine, or a poisoning
     (a T-code) or a substance of abuse (F10-F19)."""
-    words = text.replace("-", " ").split()
-    substances = drug_substances()
-    medicines = [w for w in words if w in drug_classes() and w not in substances or w in _MEDICINES]
+    classes, substances = _table(DRUG_CLASSES_FILE)
+    medicines = [w for w in text.replace("-", " ").split() if w in classes and w not in substances or w in _MEDICINES]
     if not medicines or POISONING.search(text) or not _CAUSED_BY.search(text.replace("-", " ")):
         return ""
     return f"{text} {_ITS_TITLES}"

@@ -24,7 +24,7 @@ import numpy as np
 from server.match import features, injury, poisoning
 from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
-from server.match.implied import WEEK_WORDS, said
+from server.match.implied import WEEK_WORDS, undenied
 from server.match.normalize import STOPWORDS, normalize, word_set, words
 from server.match.rerank import CLASH_PENALTY
 from server.systems import ICD10CM, SNOMED
@@ -212,6 +212,11 @@ def entry_words(query) -> tuple[frozenset, frozenset]:
             frozenset().union(*(word_set(v.text) for v in query.variants)))
 
 
+def said_words(query) -> frozenset:
+    """The content words of an entry's readings, less those it denies."""
+    return frozenset().union(*(word_set(v.text) - denied(v.text) for v in query.variants))
+
+
 def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                     best_term: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(scores with each stated sibling in its unspecified code's place - the most specific
@@ -258,17 +263,13 @@ def _unstated_qualifier(scores: np.ndarray, support: np.ndarray, batch, sub) -> 
     that code when the entry states none of the qualifiers it needs and is none of its terms: a coder
     does not assume them ("PTSD, combat-related" is F43.10, though a table's "PTSD COMBAT CHRONIC"
     maps to F43.12)."""
-    reverse = sub.__dict__.get("_stated_of")
-    if reverse is None:
-        reverse = sub._stated_of = {s: (u, need) for u, options in sub.specific_siblings.items()
-                                    for s, need, _ in options}
     for n, query in enumerate(batch.queries):
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
         if hi - lo < 2:
             continue
         i = lo + int(np.argmax(scores[lo:hi]))
         concept = int(batch.cand_concept[i])
-        unspecified, need = reverse.get(concept, (None, None))
+        unspecified, need = sub.unspecified_of.get(concept, (None, None))
         if (unspecified is None or need & entry_words(query)[0] or "remission" in need  # _unstated_remission's
                 or any(int(sub.term_concept[t]) == concept for t in batch.exact[n])):  # the entry is its term
             continue
@@ -377,7 +378,7 @@ def _not_unipolar(scores: np.ndarray, batch, sub) -> np.ndarray:
     NOT_BIPOLAR ("bipolar II, stable, last depressive episode 2022" is no F32.9)."""
     if sub.system != ICD10CM:
         return scores
-    bipolar = np.array([said(_BIPOLAR, q.head) for q in batch.queries])
+    bipolar = np.array([undenied(_BIPOLAR, q.head) for q in batch.queries])
     if not bipolar.any():
         return scores
     unipolar = np.array([sub.codes[c].startswith(("F32", "F33")) for c in batch.cand_concept.tolist()])
@@ -461,7 +462,7 @@ def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
         codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
         if not any(c[:3] in _UNSPECIFIED_SEVERITY for c in codes):
             continue
-        said = frozenset().union(*(word_set(v.text) - denied(v.text) for v in q.variants))
+        said = said_words(q)
         severity = next((letter for word, letter in _DEMENTIA_SEVERITY.items() if word in said), None)
         underlying = any(_UNDERLYING.search(v.text) for v in q.variants)
         for i, code in enumerate(codes):
@@ -511,7 +512,7 @@ def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverag
         if not hits:
             continue
         readings = [word_set(v.text) for v in query.variants]
-        said = frozenset().union(*(w - denied(v.text) for w, v in zip(readings, query.variants)))
+        said = said_words(query)
         if _history_of_use(query, frozenset().union(*readings)):  # "hx alcohol dependence": F10.21, not F10.20
             said |= REMISSION
         row = {c: i for i, c in enumerate(concepts[lo:hi], lo)}
