@@ -19,7 +19,7 @@ def read(text: str) -> list[str]:
 def test_gestational_weeks_give_the_trimester_only_in_a_pregnancy():
     assert [trimester(w) for w in (13, 14, 27, 28)] == ["first", "second", "second", "third"]
     assert read("Preeclampsia at 35 weeks")[-2:] == ["third", "trimester"]
-    assert read("G2P1 at 20 wks")[-2:] == ["second", "trimester"]
+    assert read("G2P1 at 20 wks")[-3:] == ["second", "trimester", "multigravida"]
     assert read("Hyperemesis, 9wk")[-2:] == ["first", "trimester"]
     assert read("Back pain for 3 weeks") == tokens("back pain for 3 weeks")  # no pregnancy: no trimester
     assert read("Gestational diabetes, 30 weeks, third trimester").count("trimester") == 1  # said already
@@ -168,9 +168,21 @@ def test_a_use_disorder_is_no_tobacco_use_and_meth_a_stimulant(engine):
         ["F17.210", "Z72.0", "F15.20", "H66.92", "N95.1"]
 
 
+def test_a_denied_dependence_is_tobacco_use_and_a_cannabis_smoker_no_tobacco_user(engine):
+    assert top(engine, ["Social smoker on weekends, not nicotine dependent", "Dips snuff daily, dependent",
+                        "Cannabinoid hyperemesis, daily smoker, vomiting"]) == ["Z72.0", "F17.220", "R11.16"]
+
+
+def test_a_code_met_only_in_denied_words_is_not_first(engine):
+    assert top(engine, ["Schizoaffective d/o, bipolar type, AH persist on clozapine, no SI/HI"]) == ["F25.0"]
+
+
 def test_an_external_cause_never_comes_first_for_an_injury(engine):
     codes = top(engine, ["Dog bite to right hand, initial encounter", "Right ankle sprain playing basketball"])
     assert codes == ["S61.451A", "S93.401A"]
+    # the first clause retrieves the injury a long entry's other words crowd out
+    assert top(engine, ["L ankle sprain, stepped in a pothole walking the dog, initial eval, ligament not specified"]) \
+        == ["S93.402A"]
 
 
 def test_substance_use_in_a_pregnancy_and_dsm5_intoxication_and_withdrawal(engine):
@@ -229,7 +241,7 @@ def test_an_age_says_child_or_adult_abuse_and_a_fractured_bone_is_its_noun(engin
 
 def test_units_after_a_number_and_words_of_a_sentence_are_read_as_written(engine):
     assert [v.text for v in expand(["onset", "3", "mo", "ago"])] == ["onset 3 mo ago"]  # a month, no morbid obesity
-    assert [v.text for v in expand(["smoker", "1", "ppd"])][1] == "smoker 1 packs per day"
+    assert [v.text for v in expand(["smoker", "1", "ppd"])][1] == "smoker 1 packs per day of cigarettes"
     assert read("G1P0 at 22w3d, uncomplicated pregnancy")[-2:] == ["second", "trimester"]
     assert read("T2DM, poorly controlled")[-2:] == ["with", "hyperglycemia"]
     assert read("Pre-eclampsia without severe features")[1:4] == ["mild", "to", "moderate"]
@@ -307,7 +319,7 @@ def test_denied_mentions_leave_a_withdrawal_uncomplicated_and_an_induced_psychos
 
 
 def test_words_read_by_their_neighbours(engine):
-    assert [v.text for v in expand(["smoker", "1/2", "ppd"])][1:] == ["smoker 1/2 packs per day"]
+    assert [v.text for v in expand(["smoker", "1/2", "ppd"])][1:] == ["smoker 1/2 packs per day of cigarettes"]
     assert read("type 1 diabetic")[-1] == "diabetes"
     assert read("type 2 diabetic neuropathy")[2] == "diabetic"
     assert read("seizure disorder, poorly controlled")[-1] == "intractable"

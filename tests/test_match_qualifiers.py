@@ -165,3 +165,9 @@ def test_an_entry_that_states_a_trimester_is_coded_in_the_pregnancy_chapter(engi
     first = [r.results[0].candidates[0] for r in results]
     assert first[0].code.startswith("O") and first[2].code == "I10"
     assert first[1].code == "O99.332"  # smoking (tobacco) complicating pregnancy: not Z72.0 "Tobacco use"
+
+
+def test_a_limb_without_a_side_takes_the_code_of_no_side(engine):
+    results = engine.match_texts(["thigh abscess", "abscess of right forearm", "Celulitis of L lower leg"],
+                                 ["icd10cm"], 5)
+    assert [r.results[0].candidates[0].code for r in results] == ["L02.419", "L02.413", "L03.116"]

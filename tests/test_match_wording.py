@@ -27,6 +27,8 @@ def test_negated_lists_and_missing_resources_keep_no():
     parsed = detect("no SI, no HI")
     assert parsed.assertion.negated and parsed.text() == "si no hi"
     assert detect("homeless, no car").text() == "homeless no car"
+    assert not detect("No winter coats for the kids").assertion.negated  # a kind of resource, then the resource
+    assert detect("No winter fevers").assertion.negated
 
 
 def test_treatment_clause_is_left_out_of_the_matched_text():

@@ -24,7 +24,7 @@ UNITS = frozenset("mg mcg g ml cc mmol meq iu u units kg lb lbs mm cm mo mos wk 
 _NUMBER = re.compile(r"^\d+([.,/]\d+)?$")
 # After a number, the only sense an ambiguous abbreviation has ("1 ppd" is a smoker's packs per day);
 # after a result, a test's ("POS PPD" is a positive tuberculin skin test, not postpartum depression).
-AFTER_NUMBER = {"ppd": "packs per day"}
+AFTER_NUMBER = {"ppd": "packs per day of cigarettes"}
 AFTER_RESULT = {"ppd": "purified protein derivative"}
 _RESULTS = frozenset("pos positive neg negative +ve -ve".split())
 AFTER_WITH = {"halluc": "hallucinations"}  # "... W HALLUC" (not "HALLUC DEPEND")

@@ -42,7 +42,10 @@ RESOURCES = frozenset(
     "phone internet wifi computer smartphone food groceries meals money income insurance coverage job work "
     "employment housing home house place shelter address bed support friends family visitors contact childcare "
     "daycare access medicaid medicare benefits ged diploma education stable permanent fixed safe running one "
-    "enough means way health health-insurance teeth".split())
+    "enough means way health health-insurance teeth coat coats clothes clothing boots shoes diapers formula "
+    "furniture crib stove refrigerator fridge glasses dentures".split())
+# what a resource may be before its name ("no winter coats", "no working phone", "no reliable car")
+RESOURCE_KINDS = frozenset("winter warm working clean reliable regular baby kids own".split())
 # One-word triggers that count anywhere in a clause; the others only open one ("past 12 months").
 ANYWHERE = frozenset("denies denied deny denying hx h/o s/p fh fhx pmh r/o ? suspected possible probable susp poss "
                      "former".split())
@@ -104,7 +107,7 @@ def _scan(toks: list[str]) -> tuple[list[tuple[str, str, int, int]], set[int]]:
     while i < len(toks):
         n = _longest(PRE, toks, i)
         flag = PRE.get(tuple(toks[i:i + n])) if n and (i == 0 or n > 1 or toks[i] in ANYWHERE) else None
-        if flag == NEGATED and i + n < len(toks) and toks[i + n] in RESOURCES and n == 1:
+        if flag == NEGATED and n == 1 and _resource(toks, i + 1):
             flag = None  # "no transportation": the lack is the finding
         if flag == NEGATED and i > 0 and (toks[i] in WITHOUT or toks[i] == "without"):
             flag = None  # "ulcer ... without evidence of necrosis": what the condition is without
@@ -125,9 +128,15 @@ def _scan(toks: list[str]) -> tuple[list[tuple[str, str, int, int]], set[int]]:
     return found, covered
 
 
+def _resource(toks: list[str], at: int) -> bool:
+    """A resource is named at `at`, or after a word saying what kind ("winter coats")."""
+    return at < len(toks) and (toks[at] in RESOURCES or toks[at] in RESOURCE_KINDS and at + 1 < len(toks)
+                               and toks[at + 1] in RESOURCES)
+
+
 def _lack(kept: list[tuple[str, bool]], j: int) -> bool:
     """ "no heat", "not enough food": the lack of a resource is the finding itself."""
-    return j + 1 < len(kept) and (kept[j + 1][0] in RESOURCES or kept[j + 1][0] == "enough")
+    return _resource([t for t, _ in kept], j + 1) or j + 1 < len(kept) and kept[j + 1][0] == "enough"
 
 
 def detect(text: str) -> Parsed:

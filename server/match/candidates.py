@@ -32,6 +32,9 @@ FALLBACK_BELOW = 10  # a reading with fewer rare-word hits than this also search
 K_FALLBACK = 20
 MODERATE_EXTRA = 3  # concepts added per entry from its primary reading's moderate-word search ("end-stage
 # renal disease on hemodialysis": the rare word fills the nearest terms, the disease is in common words)
+HEAD_LEAST = 0.5
+HEAD_EXTRA = 2  # concepts added per entry from its first clause alone (a long entry's context words crowd
+# out its condition's terms: "R ankle sprain, rolled it stepping off curb, initial eval, ...")
 
 
 @dataclass
@@ -176,11 +179,15 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
     """Candidates in one system; `vectors` are those of readings(queries), shared by every system."""
     texts = readings(queries)
     starts = np.cumsum([0] + [len(q.variants) for q in queries])
+    n_readings = int(starts[-1])  # the first clauses' rows follow
     s_char, s_word = ((rare @ matrix_t).tocsr() for (rare, _), matrix_t in ((vectors.char, sub.char_t),
                                                                             (vectors.word, sub.word_t)))
     s_char.sort_indices()
     s_word.sort_indices()
-    dense_char, dense_word = vectors.char[1], vectors.word[1]
+    heads = _heads(vectors.heads, s_char, s_word, vectors.word[1], sub, exclude)
+    if s_char.shape[0] > n_readings:
+        s_char, s_word = s_char[:n_readings], s_word[:n_readings]
+    dense_char, dense_word = vectors.char[1][:n_readings], vectors.word[1][:n_readings]
     sparse_rows = np.diff(s_word.indptr) < FALLBACK_BELOW
     primary = np.zeros(len(texts), dtype=bool)  # each entry's primary reading
     primary[[starts[n] + next((i for i, v in enumerate(q.variants) if v.text == q.reading), 0)
@@ -204,13 +211,16 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
             c = int(sub.term_concept[term])
             score[c] = score.get(c, 0.0) + EXACT_BONUS
         best = sorted(score, key=lambda c: -score[c])[:MAX_CONCEPTS]
-        if extra:
-            taken = set(best)
-            best += [c for c in sorted(extra[n], key=lambda c: -extra[n][c]) if c not in taken][:MODERATE_EXTRA]
+        for more, k, least in ((extra, MODERATE_EXTRA, 0.0), (heads, HEAD_EXTRA, HEAD_LEAST)):
+            if more and more[n]:
+                taken = set(best)
+                best += [c for c in sorted(more[n], key=lambda c: -more[n][c])
+                         if c not in taken and more[n][c] >= least][:k]
         chosen.append(best)
         exacts.append(exact)
         bags.append(bag)
-    for found, more, query in zip(chosen, _relatives(chosen, sub, vectors.words, starts, exclude), queries):
+    words = vectors.words[:n_readings] if vectors.words is not None else None
+    for found, more, query in zip(chosen, _relatives(chosen, sub, words, starts, exclude), queries):
         more += [s for s in _stated_siblings(query, found, sub) if s not in more]
         cand_concept.extend(found)
         cand_concept.extend(more)
@@ -220,6 +230,19 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
     cand_query = np.repeat(np.arange(len(queries)), np.diff(cand_start))
     similarity = (s_char, dense_char, s_word, dense_word)
     return _pairs(queries, sub, similarity, starts, cand_start, cand_query, cand_concept, exacts, bags, exclude)
+
+
+def _heads(rows: np.ndarray | None, s_char: sp.csr_matrix, s_word: sp.csr_matrix, dense_word: np.ndarray,
+           sub: SystemIndex, exclude) -> list[dict[int, float]] | None:
+    """Per entry: concept -> best similarity among its first clause's nearest terms, by rare and by
+    moderately common words (none for an entry whose first clause is a reading)."""
+    if rows is None or not HEAD_EXTRA or not (rows >= 0).any():
+        return None
+    at = rows[rows >= 0]
+    moderate = _moderate(s_word, dense_word, sub, at)
+    head_starts = np.concatenate([[0], np.cumsum(rows >= 0)])
+    return _pooled(((s_char[at], K_CHAR), (s_word[at], K_WORD), (moderate[at], K_FALLBACK)), head_starts, sub,
+                   exclude)
 
 
 def _relatives(chosen: list[list[int]], sub: SystemIndex, words: sp.csr_matrix | None, starts: np.ndarray,

@@ -253,11 +253,13 @@ def read_maps(store: Store, base: Content) -> Content:
     for system, code, text, kind in base.terms:
         if kind in (PREFERRED, INCLUSION, ALIAS):
             by_code.setdefault((system, code), []).append(text)
+        if kind in (PREFERRED, INCLUSION, ALIAS, PUBLIC):
             placed.setdefault((system, " ".join(tokens(normalize(text)))), set()).add(code)
 
     def carried(system: str, code: str, text: str) -> bool:
         """A designation goes over a map unless its system puts that wording at another code: a local
-        table's "MORBID OBESITY" under its class 3 code is no E66.813 term (the index says E66.01)."""
+        table's "MORBID OBESITY" under its class 3 code is no E66.813 term (the index says E66.01), nor
+        is F10.20's "alcoholism" one of SNOMED CT's alcohol dependence (its own "Alcoholism" is 7200002)."""
         return placed.get((system, " ".join(tokens(normalize(text)))), {code}) <= {code}
 
     for r in answering_rows(store):

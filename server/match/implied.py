@@ -1,6 +1,6 @@
 """Words a coder reads into an entry that it does not spell out:
 - the trimester of a gestational age, appended ("preeclampsia at 35 weeks" is third trimester;
-  ICD-10-CM: first under 14 weeks, second under 28);
+  ICD-10-CM: first under 14 weeks, second under 28), a later pregnancy's gravida ("G3P2") as multigravida, a pregnant "AMA" as elderly;
 - the spinal region of a thoracic or lumbar level, in the level's place ("L4-5 disc herniation"
   is lumbar; a rare token like "l4-5" would pull in whatever terms share it; ICD-10-CM names
   cervical levels itself);
@@ -34,6 +34,7 @@ _PREGNANCY = frozenset(
     "hyperemesis gravid gravida preterm labor placenta previa obstetric gdm pih pprom prom primigravida multigravida "
     "primip multip".split())
 _GRAVIDA = re.compile(r"^g\d+p\d+")
+_LATER_GRAVIDA = re.compile(r"^g([2-9]|1\d)(p\d{1,4})?$")  # "G3P2": a multigravida (Z34.8-, O09.52-)
 TRIMESTER_SAID = frozenset({"trimester", "trimesters", "tri"})  # not "first" alone: "first pregnancy"
 
 _LEVEL = re.compile(r"^([tl])(\d{1,2})(?:-([tls])?(\d{1,2}))?$")  # cervical codes name their levels
@@ -189,6 +190,11 @@ def implied(tokens: list[str]) -> list[str]:
         weeks = _gestational_weeks(tokens)
         if weeks is not None:
             out += [trimester(weeks), "trimester"]
+    if "multigravida" not in tokens and any((m := _LATER_GRAVIDA.match(t)) and (m.group(2) or _PREGNANCY & set(tokens))
+                                            for t in tokens):
+        out.append("multigravida")
+    if "ama" in tokens and "elderly" not in tokens and _PREGNANCY & set(tokens):  # advanced maternal age: O09.5-
+        out.append("elderly")
     if not REGIONS & set(tokens):
         out = [_region(t) or t for t in out]
     if _FRACTURE & set(tokens):
@@ -202,6 +208,8 @@ def implied(tokens: list[str]) -> list[str]:
         out = [limbs.get(t, t) for t in out if t != "upper" or "arm" not in tokens]  # "upper arm": upper limb
     if "abscess" in tokens and "skin" in tokens:  # L02: "cutaneous abscess"
         out = ["cutaneous" if t == "skin" else t for t in out]
+    elif "abscess" in tokens and any(t.endswith("limb") for t in out) and "cutaneous" not in tokens:  # L02.41-
+        out.append("cutaneous")
     if _PRESSURE_ULCER & set(tokens) and "region" not in tokens:  # L89.15-: "pressure ulcer of sacral region"
         out = [_ULCER_SITE.get(t, t) for t in out]
     if "diabetic" in tokens and "type" in tokens and "diabetes" not in tokens:

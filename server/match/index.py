@@ -73,6 +73,7 @@ class QueryVectors:
     char: tuple[sp.csr_matrix, np.ndarray]
     word: tuple[sp.csr_matrix, np.ndarray]
     words: sp.csr_matrix | None = None  # the word vectors whole (which words each reading has)
+    heads: np.ndarray | None = None  # per entry: the row after the readings' that is its first clause, or -1
 
 
 @dataclass

@@ -49,7 +49,16 @@ class Matcher:
         return [q_mod.prepare(t, self.index) for t in texts]
 
     def vectors(self, queries):
-        return self.index.vectorizers.queries(candidates.readings(queries))
+        """The readings' vectors, and after them those of the first clauses that are not a reading."""
+        texts = candidates.readings(queries)
+        heads = np.full(len(queries), -1, dtype=np.int64)
+        for n, q in enumerate(queries):
+            if q.head and q.head != q.reading:
+                heads[n] = len(texts)
+                texts.append(q.head)
+        vectors = self.index.vectorizers.queries(texts)
+        vectors.heads = heads
+        return vectors
 
     def rank(self, queries, system: str, exclude: list[set[int]] | None = None, vectors=None) -> list[Ranked]:
         sub = self.index.systems[system]

@@ -11,8 +11,7 @@ unspecified complications") is never taken over the sibling that says "without X
 ("uncomplicated", "not intractable") when the entry is silent on X: "Scalp
 laceration" is S01.01XA "without foreign body", not S01.02XA; and the other way, a
 code that has what the entry names is taken over its default ("Stimulant withdrawal
-in ... use disorder" is F15.23, not F15.20 "..., uncomplicated"). And an entry that
-states a trimester is coded in the pregnancy chapter."""
+in ... use disorder" is F15.23, not F15.20 "..., uncomplicated")."""
 
 from __future__ import annotations
 
@@ -21,10 +20,10 @@ from functools import lru_cache
 
 import numpy as np
 
-from server.match import features, injury, poisoning
+from server.match import features, injury, poisoning, pregnancy
 from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
-from server.match.implied import WEEK_WORDS, undenied
+from server.match.implied import undenied
 from server.match.normalize import STOPWORDS, normalize, word_set, words
 from server.match.rerank import CLASH_PENALTY
 from server.systems import ICD10CM, SNOMED
@@ -37,19 +36,16 @@ DEFAULT_WORDS = frozenset({"without", "uncomplicated", "not"})  # all a default 
 PREFERRED = tuple((frozenset({a}), frozenset({b})) for a, b in (("primary", "secondary"), ("female", "male"),
                                                                   ("unspecified", "other")))
 OTHER = frozenset({"other"})  # every "Other ..." title says it: not the entry's word
+SIDES = frozenset({"left", "right", "bilateral"})
 _COVERAGE = features.NAMES.index("idf_q_cov")
-PREGNANCY_CHAPTER = ("O", "Z3")
-WEEKS_OF_GESTATION = "Z3A"
-_GESTATIONAL_AGE = WEEK_WORDS | frozenset("gestation gestational pregnancy pregnant at of first second third "
-                                          "trimester ga iup".split())
 NEGATIVE_FINDING = ("no ", "not ", "denies ", "negative for ", "absence of ")
 NEGATIVE_FINDING_PENALTY = 0.1  # it says the opposite of the entry
+DENIED_ONLY = CLASH_PENALTY
 BIPOLAR_TWO = "F31.81"
 NOT_BIPOLAR_TWO = 0.1  # ICD-10-CM codes every bipolar II disorder so, whatever its episode
 _BIPOLAR_TWO = re.compile(r"\bbipolar (2|ii|type ?(2|ii))\b|\bbipolar type2\b")
 _BIPOLAR = re.compile(r"\b(bipolar|manic[- ]depressive)\b")
 NOT_BIPOLAR = 0.25  # F32 / F33 exclude bipolar disorder (Excludes1): its depressive episode is an F31 code
-OUTSIDE_CHAPTER = CLASH_PENALTY  # as much as a code that has what the entry is without
 # A coder never assumes remission (nor severity, but titles name stages by it, "N18.4 ..., stage 4
 # (severe)", and DSM-5 aliases its codes, "opioid use disorder, mild" is F11.10)
 REMISSION = frozenset({"remission"})
@@ -60,7 +56,19 @@ _TOBACCO = frozenset("nicotine tobacco tob cig cigarette smoker smoke smoking sm
 TOBACCO_USE = "Z72.0"
 _TOBACCO_DISORDER = re.compile(
     r"\b(tobacco|nicotine|cigarette|cigarettes) (use disorder|dependence|addiction)\b"
-    r"|\b(smoker|smokes|smoking)\b.*\b(ppd|packs? per day|packs? a day|cigarettes|cigs|pack-years?)\b")
+    r"|\b(smoker|smokes|smoking)\b.*\b(ppd|packs? per day|packs? a day|cigarettes|cigs|pack-years?)\b"
+    r"|\b(tobacco|nicotine|chews?|chewing|snuff|dip|smokeless|vapes?|vaping|smoker|smokes|smoking)\b.*"
+    r"\b(dependent|dependence|addicted)\b")
+# "does not meet dependence criteria", "not nicotine dependent": a tobacco use (Z72.0), no F17 code
+_NOT_DEPENDENT = re.compile(r"\b(not|no|never|denies|without)(?: (?:meet|meets|met|criteria|for|of|the|a|an|any|full|"
+                            r"physically|physiologically|currently|nicotine|tobacco|cigarette|dsm-5))* "
+                            r"(dependent|dependence|addicted|addiction|use disorder)\b")
+NICOTINE_DEPENDENCE = "F17"
+# a smoker of cannabis, crack or meth, as the entry names it, is no tobacco user
+_SMOKED = frozenset({"F12", "F14", "F15"})
+_TOBACCO_NAMED = frozenset("tobacco nicotine cig cigs cigarette cigarettes cigar cigars ppd packs pack-years vape vapes "
+                           "vaping juul chew chews chewing snuff dip smokeless".split())
+TOBACCO_CODES = (TOBACCO_USE, NICOTINE_DEPENDENCE, "Z87.891")
 # I69 is the sequela of a cerebrovascular disease the entry names ("right hemiparesis" alone is G81.91)
 _CEREBROVASCULAR = re.compile(r"\b(stroke|strokes|cva|infarct|infarction|cerebrovascular|hemorrhage|haemorrhage|"
                               r"sah|ich|bleed|aneurysm|occlusion|thrombosis|embolism)\b")
@@ -76,7 +84,7 @@ _SUBSTANCE_FAMILY = {w: f for f, ws in (
     ("F10", "alcohol alcoholic alcoholism etoh drinking drinks beer beers wine liquor vodka aud"),
     ("F11", "opioid opioids opiate opiates heroin fentanyl oxycodone methadone buprenorphine suboxone oud morphine "
             "hydrocodone percocet"),
-    ("F12", "cannabis marijuana thc weed mj dabs edibles"),
+    ("F12", "cannabis cannabinoid marijuana thc weed mj dabs edibles"),
     ("F13", "sedative sedatives hypnotic hypnotics anxiolytic anxiolytics benzodiazepine benzodiazepines benzo "
             "benzos xanax alprazolam clonazepam klonopin lorazepam ativan diazepam valium"),
     ("F14", "cocaine crack"),
@@ -140,19 +148,23 @@ def _denied(text: str) -> frozenset:
     until a "with", a comma or a qualifier that is not the first, which is said ("not intractable",
     "without lower urinary tract symptoms", "without detachment, right eye", "w/o aura intractable",
     "no coma"). Unlike features.polarity, generic words count ("without complications") and so does
-    a qualifier after "not"."""
-    out, left = set(), 0
+    a qualifier after "not". A denial goes on after an "or" ("no suicidal ideation or homicidal
+    ideation")."""
+    out, left, listing = set(), 0, False
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
     for i, w in enumerate(ws):
-        if w in NEGATIONS or (w == "o" and i and ws[i - 1] == "w"):
-            left = features.SCOPE
+        if w in NEGATIONS or (w == "o" and i and ws[i - 1] == "w") or (w in ("or", "nor") and listing):
+            left, listing = features.SCOPE, False
         elif w in ("with", ",") or (w == "w" and ws[i + 1:i + 2] != ["o"]):
-            left = 0
+            left, listing = 0, False
         elif left and w in features.ALL_QUALIFIERS and left < features.SCOPE:
-            left = 0  # said, and the scope ends ("without aura intractable")
+            left, listing = 0, False  # said, and the scope ends ("without aura intractable")
         elif left and len(w) > 1 and w not in STOPWORDS:
             out.add(w)
             left -= 1
+            listing = True
+        elif not left and w not in STOPWORDS:
+            listing = False
     return frozenset(out)
 
 
@@ -224,7 +236,8 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     what the entry is silent on, per candidate the row whose support the calibrator reads: a
     promoted code is supported as well as the displaced code's best term supports it)."""
     support = np.arange(len(scores))
-    scores = poisoning.by_intent(_negative_finding(scores, batch, sub, best_term), batch, sub)
+    scores = _negative_finding(_only_denied(scores, batch, sub, best_term), batch, sub, best_term)
+    scores = poisoning.by_intent(pregnancy.chapter(scores, batch, sub), batch, sub)
     pairs = sub.specific_siblings
     if not (pairs or sub.default_siblings) or not len(scores):
         return scores, support
@@ -246,9 +259,9 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    out = _bipolar_two(_not_unipolar(_pregnancy_chapter(out, batch, sub), batch, sub), batch, sub)
+    out = _bipolar_two(_not_unipolar(out, batch, sub), batch, sub)
     out = _stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub)
-    out = _other_substance(_dementia(out, batch, sub), batch, sub)
+    out = _other_substance(_dementia(pregnancy.by_gravida(out, batch, sub), batch, sub), batch, sub)
     out = injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
     _said_sibling(out, support, batch, sub, best_term)
@@ -262,7 +275,8 @@ def _unstated_qualifier(scores: np.ndarray, support: np.ndarray, batch, sub) -> 
     """A first code that is a stated sibling of an unspecified code ("..., chronic") gives its place to
     that code when the entry states none of the qualifiers it needs and is none of its terms: a coder
     does not assume them ("PTSD, combat-related" is F43.10, though a table's "PTSD COMBAT CHRONIC"
-    maps to F43.12)."""
+    maps to F43.12). Nor a side: "thigh abscess" is L02.419 "... of limb, unspecified", not L02.416
+    "... of left lower limb"."""
     for n, query in enumerate(batch.queries):
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
         if hi - lo < 2:
@@ -270,7 +284,10 @@ def _unstated_qualifier(scores: np.ndarray, support: np.ndarray, batch, sub) -> 
         i = lo + int(np.argmax(scores[lo:hi]))
         concept = int(batch.cand_concept[i])
         unspecified, need = sub.unspecified_of.get(concept, (None, None))
-        if (unspecified is None or need & entry_words(query)[0] or "remission" in need  # _unstated_remission's
+        stated = entry_words(query)[0] if unspecified is not None else frozenset()
+        if need is not None and need & SIDES and not stated & SIDES:  # "thigh abscess": L02.419, of no side
+            stated = stated - need
+        if (unspecified is None or need & stated or "remission" in need  # _unstated_remission's
                 or any(int(sub.term_concept[t]) == concept for t in batch.exact[n])):  # the entry is its term
             continue
         rows = np.flatnonzero(batch.cand_concept[lo:hi] == unspecified)
@@ -325,22 +342,26 @@ def _history_of_use(query, words: frozenset) -> bool:
     return query.assertion.historical and not SUBSTANCES.isdisjoint(words) and _TOBACCO.isdisjoint(words)
 
 
-def _pregnancy_chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """An entry that states a trimester is coded in the pregnancy chapter (O, Z3-): any other code
-    scores a quarter ("GEST HTN 3RD TRI" is not I10)."""
-    if sub.system != ICD10CM:
+def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
+    """A code whose best term meets the entry only in words the entry denies scores DENIED_ONLY
+    ("paranoid schizophrenia, AH persist, no SI/HI" is no R45.850 "Homicidal ideations"); a term
+    that denies them too agrees ("no car")."""
+    if not len(scores):
         return scores
-    stated = np.array([any("trimester" in word_set(v.text) for v in q.variants) for q in batch.queries])
-    if not stated.any():
-        return scores
-    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
-    outside = np.array([not code.startswith(PREGNANCY_CHAPTER) for code in codes])
-    # Z3A "weeks of gestation" is an additional code: the main one when the entry says no more
-    weeks = np.array([code.startswith(WEEKS_OF_GESTATION) for code in codes])
-    more = np.array([any(w not in _GESTATIONAL_AGE and not any(ch.isdigit() for ch in w)
-                         for w in word_set(q.variants[0].text)) for q in batch.queries])
-    aside = outside | (weeks & more[batch.cand_query])
-    return np.where(stated[batch.cand_query] & aside, scores * OUTSIDE_CHAPTER, scores)
+    entries = []
+    for q in batch.queries:
+        no = frozenset().union(*(denied(v.text) for v in q.variants))
+        entries.append((no - said_words(q), said_words(q)))
+    out = scores.copy()
+    for i, (n, t) in enumerate(zip(batch.cand_query.tolist(), best_term.tolist())):
+        no, said = entries[n]
+        if not no:
+            continue
+        term = sub.term_words[t] - denied(sub.terms[t])
+        met = term & (no | said)
+        if met and met <= no:
+            out[i] *= DENIED_ONLY
+    return out
 
 
 def _negative_finding(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
@@ -406,14 +427,26 @@ def _bipolar_two(scores: np.ndarray, batch, sub) -> np.ndarray:
 def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
     """Z72.0 "Tobacco use" is no use disorder: for an entry saying tobacco use disorder, nicotine
     dependence or addiction, or a smoker of so many cigarettes, it scores a quarter (the index:
-    disorder, tobacco use - dependence, nicotine; smoker - dependence, drug, nicotine)."""
+    disorder, tobacco use - dependence, nicotine; smoker - dependence, drug, nicotine). The other way,
+    an F17 nicotine dependence scores a quarter for a use the entry says is no dependence ("social
+    smoker, does not meet dependence criteria"), and any tobacco code for a smoker of cannabis, crack
+    or meth that names no tobacco ("cannabinoid hyperemesis, daily heavy smoker")."""
     if sub.system != ICD10CM or TOBACCO_USE not in sub.code_index:
         return scores
-    said = np.array([any(_TOBACCO_DISORDER.search(v.text) for v in q.variants) for q in batch.queries])
-    if not said.any():
+    words = [entry_words(q)[1] for q in batch.queries]
+    denied = np.array([any(_NOT_DEPENDENT.search(v.text) for v in q.variants) and not _TOBACCO.isdisjoint(w)
+                       for q, w in zip(batch.queries, words)])
+    said = np.array([any(_TOBACCO_DISORDER.search(v.text) for v in q.variants) for q in batch.queries]) & ~denied
+    smoked = np.array([_TOBACCO_NAMED.isdisjoint(w) and any(_SUBSTANCE_FAMILY.get(x) in _SMOKED for x in w)
+                       for w in words])
+    if not (said.any() or denied.any() or smoked.any()):
         return scores
-    use = batch.cand_concept == sub.code_index[TOBACCO_USE]
-    return _cigarettes(np.where(said[batch.cand_query] & use, scores * CLASH_PENALTY, scores), batch, sub)
+    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
+    use = np.array([c == TOBACCO_USE for c in codes])
+    dependence = np.array([c.startswith(NICOTINE_DEPENDENCE) for c in codes])
+    tobacco = np.array([c.startswith(TOBACCO_CODES) for c in codes])
+    clash = (said[batch.cand_query] & use) | (denied[batch.cand_query] & dependence) | (smoked[batch.cand_query] & tobacco)
+    return _cigarettes(np.where(clash, scores * CLASH_PENALTY, scores), batch, sub)
 
 
 def _stroke_sequela(scores: np.ndarray, batch, sub) -> np.ndarray:
