@@ -363,3 +363,12 @@ def test_a_qualifier_the_entry_does_not_state_is_not_assumed(engine):
 def test_korsakoff_of_alcoholism_and_copd_with_a_lower_respiratory_infection(engine):
     assert top(engine, ["Korsakoff syndrome from chronic alcoholism", "COPD W/ ACUTE LRI", "GEST HTN 2ND TRI"]) == \
         ["F10.26", "J44.0", "O13.2"]
+
+
+def test_a_dementia_reads_its_disturbance_in_the_codes_words(engine):
+    assert mental.reading("dementia with paranoid delusions").endswith("with psychotic disturbance")
+    assert mental.reading("dementia type not determined nighttime wandering without aggression").endswith(
+        "with other behavioral disturbance")  # "not determined" denies no wandering; the aggression is denied
+    assert top(engine, ["Dementia w/ paranoid delusions (thinks son steals from her), stage not documented",
+                        "Mood d/o d/t phys cond w/ manic feat", "Meth use d/o, severe, declines MOUD (no opioids)",
+                        "OCD - intrusive harm thoughts + checking rituals"]) == ["F03.92", "F06.33", "F15.20", "F42.2"]

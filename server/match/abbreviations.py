@@ -20,7 +20,7 @@ MAX_ALTERNATES = 4
 ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant lit cap did ms mo".split())
 # Units of a dose, a result or a time: "sertraline 25 mg" is not myasthenia gravis, "3 mo ago" no
 # morbid obesity.
-UNITS = frozenset("mg mcg g ml cc mmol meq iu u units kg lb lbs mm cm mo mos wk wks yr yrs hr hrs".split())
+UNITS = frozenset("mg mcg g ml cc mmol meq iu u units kg lb lbs mm cm mo mos wk wks yr yrs hr hrs mi".split())
 _NUMBER = re.compile(r"^\d+([.,/]\d+)?$")
 # After a number, the only sense an ambiguous abbreviation has ("1 ppd" is a smoker's packs per day);
 # after a result, a test's ("POS PPD" is a positive tuberculin skin test, not postpartum depression).

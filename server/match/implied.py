@@ -256,12 +256,17 @@ _DENIAL_REACH = 4  # "no hallucinations or seizures", "denies any visual or tact
 _AFFIRMING = frozenset("with w/ but has had".split())  # "no seizures but hallucinating"
 
 
+_UNSTATED = frozenset("determined documented specified known stated established identified".split())
+
+
 def undenied(pattern: re.Pattern, reading: str) -> bool:
-    """Whether the reading has the pattern other than denied (a denial within a few words before it)."""
+    """Whether the reading has the pattern other than denied (a denial within a few words before it;
+    "type not determined, nighttime wandering" denies no wandering)."""
     for m in pattern.finditer(reading):
         before = reading[:m.start()].split()[-_DENIAL_REACH:]
         last = max((i for i, w in enumerate(before) if w in _AFFIRMING), default=-1)
-        if _DENIAL.isdisjoint(before[last + 1:]):
+        rest = before[last + 1:] + [""]
+        if not any(w in _DENIAL and rest[k + 1] not in _UNSTATED for k, w in enumerate(rest[:-1])):
             return True
     return False
 

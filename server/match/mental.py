@@ -8,6 +8,8 @@
   insomnia a sleep disorder (F10.282), insomnia due to anxiety or depression F51.05, a use
   "clean since" or "sober for" a time in remission, methamphetamine a stimulant; a drug named in a use disorder is
   the substance F10-F19 name ("fentanyl use disorder" is an opioid one; drug_classes.tsv);
+- a dementia with paranoid delusions is one "with psychotic disturbance" (F03.92), with wandering
+  one "with other behavioral disturbance" (F03.918), as F01-F03 word them;
 - anxiety, depression, psychosis or delirium due to a medical condition is due to a known
   physiological condition ("anxiety secondary to Parkinson's disease" is F06.4, not G20);
 - a mental disorder or a substance use in a pregnancy is one complicating it (O99.31- to O99.34-,
@@ -35,8 +37,18 @@ _CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent)(?: from \w+)? (since|for|x
 _PERCEPTUAL = re.compile(r"\bwithdrawal (?:with|and|w/) (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
 # an OCD with both obsessions and compulsions is F42.2 "mixed obsessional thoughts and acts"
 _OCD = re.compile(r"\bobsessive-compulsive disorder\b")
-_OBSESSIONS = re.compile(r"\b(obsessions?|obsessional|intrusive thoughts?|intrusive images?|fears?)\b")
+_OBSESSIONS = re.compile(r"\b(obsessions?|obsessional|intrusive (?:\w+ )?(?:thoughts?|images?|urges?)|fears?)\b")
 _COMPULSIONS = re.compile(r"\b(compulsions?|rituals?|ritualistic|checking|washing|handwashing|counting|cleaning)\b")
+# a dementia's disturbance in F01-F03's words, by what the entry says it has
+_DEMENTIA = re.compile(r"\b(dementia|neurocognitive disorder)\b")
+_DISTURBANCES = (
+    (re.compile(r"\b(delusions?|delusional|paranoid|paranoia|hallucinations?|hallucinating|psychotic|psychosis)\b"),
+     "with psychotic disturbance"),
+    (re.compile(r"\b(agitation|agitated|aggression|aggressive|combative|violent|hitting|striking)\b"), "with agitation"),
+    (re.compile(r"\b(wandering|wanders|disinhibition|disinhibited|undress\w*|sexually inappropriate|sundowning)\b"),
+     "with other behavioral disturbance"),
+    (re.compile(r"\b(apathy|apathetic|depression|depressed|depressive)\b"), "with mood disturbance"),
+    (re.compile(r"\b(anxiety|anxious)\b"), "with anxiety"))
 # an induced psychosis by what it has: F1x.x50 "with delusions", F1x.x51 "with hallucinations"
 _PSYCHOSIS = re.compile(r"\b(psychosis|psychotic disorder)\b")
 _DELUSIONS = re.compile(r"\b(delusions?|delusional|paranoid|paranoia)\b")
@@ -100,6 +112,10 @@ def reading(text: str) -> str:
         delusions, hallucinations = undenied(_DELUSIONS, out), undenied(_HALLUCINATIONS, out)
         if delusions != hallucinations:
             out += " with delusions" if delusions else " with hallucinations"
+    if _DEMENTIA.search(out):
+        said = [words for pattern, words in _DISTURBANCES if undenied(pattern, out) and words not in out]
+        if len(said) == 1:  # more than one is for several codes
+            out += " " + said[0]
     if _OCD.search(out) and undenied(_OBSESSIONS, out) and undenied(_COMPULSIONS, out):
         out += " mixed obsessional thoughts and acts"
     out = _INDUCED_MOOD.sub("induced mood disorder", _INDUCED_SLEEP.sub("induced sleep disorder", out))
@@ -111,7 +127,8 @@ def reading(text: str) -> str:
     due = _DUE_TO.search(out)
     if due and _MENTAL.search(out[:due.start()]) and _NOT_PHYSIOLOGICAL.isdisjoint(out[due.end():].split()[:3]):
         head = out[:due.start()]
-        mood = next((f for word, f in _MOOD_FEATURES if word.search(head)), None)
+        mood = next((f for word, f in _MOOD_FEATURES  # "mood d/o due to ... with depressive features" too
+                     if word.search(head) or "mood" in head and word.search(out[due.end():])), None)
         out = (f"mood disorder due to known physiological condition with {mood} features" if mood
                else head + "due to known physiological condition")
     puerperium = (substance and _PUERPERIUM.search(out) and not _PREGNANT.search(out)  # F53: postpartum depression

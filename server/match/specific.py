@@ -92,6 +92,7 @@ _SUBSTANCE_FAMILY = {w: f for f, ws in (
     ("F16", "hallucinogen hallucinogens lsd psilocybin pcp"),
     ("F18", "inhalant inhalants huffing huffs")) for w in ws.split()}
 OTHER_SUBSTANCE = 0.25
+_TREATMENT_NAME = re.compile(r"\bmedications? for opioid use disorder\b")
 _FAMILIES = frozenset(_SUBSTANCE_FAMILY.values())
 _CIGARETTES = re.compile(r"\b(cigarettes?|cigs|ppd|packs? per day|packs? a day|pack-years?|pk-yrs?)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
@@ -470,7 +471,7 @@ def _other_substance(scores: np.ndarray, batch, sub) -> np.ndarray:
     codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
     if not any(c[:3] in _FAMILIES for c in codes):
         return scores
-    named = [{_SUBSTANCE_FAMILY[w] for w in q.reading.split() if w in _SUBSTANCE_FAMILY} for q in batch.queries]
+    named = [_named_families(q.reading) for q in batch.queries]
     out = scores.copy()
     for i, (code, n) in enumerate(zip(codes, batch.cand_query.tolist())):
         if len(named[n]) != 1 or code[:3] not in _FAMILIES or code[:3] in named[n]:
@@ -482,6 +483,14 @@ def _other_substance(scores: np.ndarray, batch, sub) -> np.ndarray:
             j = lo + codes[lo:hi].index(twin)
             out[j] = max(out[j], scores[i])
     return out
+
+
+def _named_families(reading: str) -> set[str]:
+    """The F10-F16, F18 families whose substance the reading names, not as denied ("no opioids") nor in
+    a treatment's name ("declines MOUD": medications for opioid use disorder)."""
+    ws = _TREATMENT_NAME.sub(" ", reading).split()
+    return {_SUBSTANCE_FAMILY[w] for i, w in enumerate(ws)
+            if w in _SUBSTANCE_FAMILY and NEGATIONS.isdisjoint(ws[max(i - 2, 0):i])}
 
 
 def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
