@@ -17,3 +17,8 @@ def test_a_supervision_code_names_the_stated_gravida_and_trimester(engine):
              "AMA primigravida, 16 wks", "Late to prenatal care - first visit at 31 weeks"]
     results = engine.match_texts(texts, ["icd10cm"], 5)
     assert [r.results[0].candidates[0].code for r in results] == ["Z34.01", "Z34.83", "O09.512", "O09.33"]
+
+
+def test_a_gestational_diabetes_is_coded_by_what_controls_it(engine):
+    results = engine.match_texts(["GDM on insulin, 30 wks", "Gestational diabetes, diet controlled"], ["icd10cm"], 5)
+    assert [r.results[0].candidates[0].code for r in results] == ["O24.414", "O24.410"]

@@ -8,6 +8,8 @@
   bone by its noun ("femoral neck fracture" is one of the neck of the femur, a hip fracture too);
 - a pressure ulcer's site as L89 names it (sacrum or coccyx: "sacral region"), an abscess's or a
   cellulitis's as L02.4- / L03.1- do ("forearm abscess" is of the upper limb);
+- a gestational diabetes "on insulin" is insulin controlled (O24.414), on metformin controlled by oral
+  hypoglycemic drugs, on diet diet controlled;
 - a "type 1 diabetic" has type 1 diabetes, an "epileptic" epilepsy; a poorly controlled or
   uncontrolled diabetes is one with hyperglycemia (the index's convention), an uncontrolled
   epilepsy or migraine intractable (G40, G43),
@@ -151,6 +153,10 @@ _POORLY_CONTROLLED = re.compile(r"\b(poorly|inadequately|not well|sub-?optimally
 _DIABETIC_WHAT = frozenset("neuropathy polyneuropathy nephropathy retinopathy foot feet ulcer gastroparesis "
                            "ketoacidosis dka hhs amyotrophy macular cataract kidney ckd arthropathy dermopathy "
                            "hypoglycemia hyperglycemia coma mononeuropathy autonomic".split())
+# a gestational diabetes by what controls it (O24.410 diet, O24.414 insulin, O24.415 oral drugs)
+_GDM_CONTROL = ((frozenset("insulin nph lantus glargine humalog lispro novolog aspart detemir".split()), "insulin controlled"),
+                (frozenset("metformin glyburide".split()), "controlled by oral hypoglycemic drugs"),
+                (frozenset({"diet"}), "diet controlled"))
 # G40 / G43: "poorly controlled", "treatment resistant" ... are to be considered equivalent to intractable
 _EPILEPTIC_WHAT = frozenset("spasm spasms seizure seizures syndrome syndromes encephalopathy fit fits convulsions "
                             "aura absence".split())  # "EPILEPTIC, UNCONTROLLED" is an epilepsy
@@ -216,6 +222,9 @@ def implied(tokens: list[str]) -> list[str]:
         out = _as_noun(out, "diabetic", "diabetes", _DIABETIC_WHAT)
     if _DIABETES & set(tokens) and "hyperglycemia" not in tokens and _POORLY_CONTROLLED.search(" ".join(tokens)):
         out += ["with", "hyperglycemia"]  # the index: diabetes, poorly controlled - by type, with hyperglycemia
+    if ("gdm" in tokens or "gestational" in tokens and _DIABETES & set(tokens)) and "controlled" not in tokens:
+        control = next((c for drugs, c in _GDM_CONTROL if drugs & set(tokens)), None)
+        out += control.split() if control else []
     if "epileptic" in tokens:
         out = _as_noun(out, "epileptic", "epilepsy", _EPILEPTIC_WHAT)
     if _INTRACTABLE_OF & set(tokens) and not _DIABETES & set(tokens):
