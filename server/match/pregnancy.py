@@ -58,10 +58,12 @@ def chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
     more = np.array([any(w not in _GESTATIONAL_AGE and not any(ch.isdigit() for ch in w)
                          for w in word_set(q.variants[0].text)) for q in batch.queries])
     aside = outside | (weeks & more[batch.cand_query])
-    said = [{_ORDINAL.get(m[1], m[1]) for v in q.variants for m in _TRIMESTER.finditer(v.text)} for q in batch.queries]
-    for i, (c, n) in enumerate(zip(batch.cand_concept.tolist(), batch.cand_query.tolist())):
-        other = {m[1] for m in _TRIMESTER.finditer(sub.displays[c].lower())} - said[n]
-        aside[i] |= len(said[n]) == 1 and bool(other)
+    for n in np.flatnonzero(stated).tolist():
+        said = {_ORDINAL.get(m[1], m[1]) for v in batch.queries[n].variants for m in _TRIMESTER.finditer(v.text)}
+        if len(said) != 1:
+            continue
+        for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
+            aside[i] |= bool({m[1] for m in _TRIMESTER.finditer(sub.displays[batch.cand_concept[i]].lower())} - said)
     return np.where(stated[batch.cand_query] & aside, scores * OUTSIDE_CHAPTER, scores)
 
 
@@ -72,14 +74,15 @@ def by_gravida(scores: np.ndarray, batch, sub) -> np.ndarray:
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
+        number = next((g for g in (gravida(v.text) for v in q.variants) if g), None)
+        if number is None:
+            continue
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
         codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
-        families = [next((f for f in _BY_GRAVIDA if code.startswith(f)), None) for code in codes]
-        if not any(families):
-            continue
-        number = next((g for g in (gravida(v.text) for v in q.variants) if g), None)
+        families = [next((f for f in _BY_GRAVIDA if code.startswith(f)), None) if code[0] in "OZ" else None
+                    for code in codes]
         for i, (code, family) in enumerate(zip(codes, families)):
-            if family is None or number is None:
+            if family is None:
                 continue
             twin = _BY_GRAVIDA[family][number - 1] + code[len(family):]
             if twin != code and twin in codes:

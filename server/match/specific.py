@@ -41,6 +41,7 @@ _COVERAGE = features.NAMES.index("idf_q_cov")
 NEGATIVE_FINDING = ("no ", "not ", "denies ", "negative for ", "absence of ")
 NEGATIVE_FINDING_PENALTY = 0.1  # it says the opposite of the entry
 DENIED_ONLY = CLASH_PENALTY
+_NEGATION = re.compile(r"\b(without|not|non|no|wo|w/o)\b")  # what _denied starts at
 BIPOLAR_TWO = "F31.81"
 NOT_BIPOLAR_TWO = 0.1  # ICD-10-CM codes every bipolar II disorder so, whatever its episode
 _BIPOLAR_TWO = re.compile(r"\bbipolar (2|ii|type ?(2|ii))\b|\bbipolar type2\b")
@@ -69,6 +70,7 @@ _SMOKED = frozenset({"F12", "F14", "F15"})
 _TOBACCO_NAMED = frozenset("tobacco nicotine cig cigs cigarette cigarettes cigar cigars ppd packs pack-years vape vapes "
                            "vaping juul chew chews chewing snuff dip smokeless".split())
 TOBACCO_CODES = (TOBACCO_USE, NICOTINE_DEPENDENCE, "Z87.891")
+_TOBACCO_WORDS = _TOBACCO | _TOBACCO_NAMED | frozenset({"smokes", "smokers"})
 # I69 is the sequela of a cerebrovascular disease the entry names ("right hemiparesis" alone is G81.91)
 _CEREBROVASCULAR = re.compile(r"\b(stroke|strokes|cva|infarct|infarction|cerebrovascular|hemorrhage|haemorrhage|"
                               r"sah|ich|bleed|aneurysm|occlusion|thrombosis|embolism)\b")
@@ -349,19 +351,20 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
     that denies them too agrees ("no car")."""
     if not len(scores):
         return scores
-    entries = []
-    for q in batch.queries:
-        no = frozenset().union(*(denied(v.text) for v in q.variants))
-        entries.append((no - said_words(q), said_words(q)))
     out = scores.copy()
-    for i, (n, t) in enumerate(zip(batch.cand_query.tolist(), best_term.tolist())):
-        no, said = entries[n]
+    for n, q in enumerate(batch.queries):
+        if not any(_NEGATION.search(v.text) for v in q.variants):
+            continue
+        no = frozenset().union(*(denied(v.text) for v in q.variants))
         if not no:
             continue
-        term = sub.term_words[t] - denied(sub.terms[t])
-        met = term & (no | said)
-        if met and met <= no:
-            out[i] *= DENIED_ONLY
+        said = said_words(q)
+        no -= said
+        for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
+            t = int(best_term[i])
+            met = (sub.term_words[t] - denied(sub.terms[t])) & (no | said)
+            if met and met <= no:
+                out[i] *= DENIED_ONLY
     return out
 
 
@@ -434,8 +437,8 @@ def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
     or meth that names no tobacco ("cannabinoid hyperemesis, daily heavy smoker")."""
     if sub.system != ICD10CM or TOBACCO_USE not in sub.code_index:
         return scores
-    words = [entry_words(q)[1] for q in batch.queries]
-    denied = np.array([any(_NOT_DEPENDENT.search(v.text) for v in q.variants) and not _TOBACCO.isdisjoint(w)
+    words = [frozenset(" ".join(v.text for v in q.variants).split()) for q in batch.queries]
+    denied = np.array([any(_NOT_DEPENDENT.search(v.text) for v in q.variants) and not _TOBACCO_WORDS.isdisjoint(w)
                        for q, w in zip(batch.queries, words)])
     said = np.array([any(_TOBACCO_DISORDER.search(v.text) for v in q.variants) for q in batch.queries]) & ~denied
     smoked = np.array([_TOBACCO_NAMED.isdisjoint(w) and any(_SUBSTANCE_FAMILY.get(x) in _SMOKED for x in w)
@@ -520,14 +523,16 @@ def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
 def _cigarettes(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A nicotine dependence of cigarettes is F17.21-: an entry naming them ("1 ppd", "cigarettes")
     gives an F17.20- code's score to its F17.21- twin (the index: dependence, nicotine, cigarettes)."""
-    said = [any(_CIGARETTES.search(v.text) for v in q.variants) for q in batch.queries]
     out = scores.copy()
-    for i, c in enumerate(batch.cand_concept.tolist()):
-        code, n = sub.codes[c], int(batch.cand_query[i])
-        twin = sub.code_index.get("F17.21" + code[-1]) if said[n] and code.startswith("F17.20") else None
+    for n, q in enumerate(batch.queries):
+        if not any(_CIGARETTES.search(v.text) for v in q.variants):
+            continue
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        for j in np.flatnonzero(batch.cand_concept[lo:hi] == twin).tolist() if twin is not None else ():
-            _to_twin(out, i, lo + j)
+        for i in range(lo, hi):
+            code = sub.codes[batch.cand_concept[i]]
+            twin = sub.code_index.get("F17.21" + code[-1]) if code.startswith("F17.20") else None
+            for j in np.flatnonzero(batch.cand_concept[lo:hi] == twin).tolist() if twin is not None else ():
+                _to_twin(out, i, lo + j)
     return out
 
 
