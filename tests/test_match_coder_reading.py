@@ -372,3 +372,10 @@ def test_a_dementia_reads_its_disturbance_in_the_codes_words(engine):
     assert top(engine, ["Dementia w/ paranoid delusions (thinks son steals from her), stage not documented",
                         "Mood d/o d/t phys cond w/ manic feat", "Meth use d/o, severe, declines MOUD (no opioids)",
                         "OCD - intrusive harm thoughts + checking rituals"]) == ["F03.92", "F06.33", "F15.20", "F42.2"]
+
+
+def test_a_named_disorder_is_coded_over_its_signs(engine):
+    assert top(engine, ["Psychosis NOS - hearing voices x 2 wks, UDS negative",
+                        "Gambling d/o - online poker, $15k in debt",
+                        "MDD, recurrent, severe, passive SI without plan"]) == ["F29", "F63.0", "F33.2"]
+    assert top(engine, ["Auditory hallucinations", "Passive SI, no plan"]) == ["R44.0", "R45.851"]

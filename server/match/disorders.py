@@ -1,0 +1,55 @@
+"""A disorder the entry names is coded over its own signs and over a problem of lifestyle (guideline
+I.B.5: signs and symptoms routinely associated with a disease are not coded as well):
+- "Psychosis NOS, new-onset auditory hallucinations" is F29, not R44.0;
+- "MDD recurrent severe, +passive SI" is F33.2, not R45.851 (the ideation adds to it);
+- "Gambling disorder, $40k in debt from sports betting" is F63.0, not Z72.6 "Gambling and betting"."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from server.match.implied import undenied
+from server.match.rerank import CLASH_PENALTY
+from server.systems import ICD10CM
+
+SYMPTOM = CLASH_PENALTY
+_PSYCHOTIC = re.compile(r"\b(psychosis|psychotic|schizophrenia|schizoaffective|schizophreniform|delusional disorder)\b")
+_MOOD_OR_PSYCHOTIC = re.compile(r"\b(depression|depressive|mdd|bipolar|psychosis|psychotic|schizophrenia|"
+                                r"schizoaffective|post-traumatic|ptsd|borderline)\b")
+_IDEATION = re.compile(r"\b(suicidal|suicide|homicidal|ideation|ideations|si|hi)\b")
+_GAMBLING_DISORDER = re.compile(r"\b(gambling|betting) (disorder|addiction|d/o)\b|"
+                                r"\b(pathological|compulsive|problem|addictive) gambl\w*\b")
+_PSYCHOSIS = re.compile(r"\b(psychosis|psychotic disorder)\b")  # no more said of it: F29
+_PSYCHOTIC_KIND = re.compile(r"\b(schizo\w*|induced|due to)\b")  # a psychosis said to be of a kind is no F29
+_HALLUCINATIONS = ("R44.0", "R44.1", "R44.2", "R44.3")
+# (code prefixes, what names the disorder, in the first clause or anywhere, what the first clause must not
+# say, the disorder's code when the entry says no more of it)
+_RULES = ((_HALLUCINATIONS, _PSYCHOSIS, True, _PSYCHOTIC_KIND, "F29"),
+          (_HALLUCINATIONS, _PSYCHOTIC, True, None, None),
+          (("R45.85",), _MOOD_OR_PSYCHOTIC, True, _IDEATION, None),
+          (("Z72.6",), _GAMBLING_DISORDER, False, None, "F63.0"))
+
+
+def over_symptom(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A sign or lifestyle code of a disorder the entry names gives its score to the disorder's code
+    when that is a candidate, and scores SYMPTOM."""
+    if sub.system != ICD10CM or not len(scores):
+        return scores
+    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
+    out = scores.copy()
+    for prefixes, named, in_head, unless, disorder in _RULES:
+        rows = np.array([c.startswith(prefixes) for c in codes])
+        if not rows.any():
+            continue
+        said = np.array([(undenied(named, q.head) if in_head else any(undenied(named, v.text) for v in q.variants))
+                         and not (unless and unless.search(q.head)) for q in batch.queries])
+        for i in np.flatnonzero(rows & said[batch.cand_query]).tolist():
+            n = int(batch.cand_query[i])
+            lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+            j = next((k for k in range(lo, hi) if codes[k] == disorder), None)
+            if j is not None and out[j] < out[i]:
+                out[i], out[j] = out[j], out[i]
+            out[i] *= SYMPTOM
+    return out
