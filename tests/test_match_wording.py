@@ -31,6 +31,13 @@ def test_negated_lists_and_missing_resources_keep_no():
     assert detect("No winter fevers").assertion.negated
 
 
+def test_a_later_clause_saying_the_condition_is_over_makes_it_history():
+    assert detect("Hep C, treated and cured in 2020").assertion.historical
+    assert detect("Hep C, treated and cured in 2020").text() == "hep c"
+    assert detect("PTSD resolved 2019").assertion.historical
+    assert not detect("Anxiety, resolved issues with her boss").assertion.historical
+
+
 def test_treatment_clause_is_left_out_of_the_matched_text():
     assert detect("Hypertension, well controlled on lisinopril").text() == "hypertension"
     assert detect("Schizophrenia, chronic, stable on clozapine").text() == "schizophrenia chronic"

@@ -43,7 +43,7 @@ RESOURCES = frozenset(
     "employment housing home house place shelter address bed support friends family visitors contact childcare "
     "daycare access medicaid medicare benefits ged diploma education stable permanent fixed safe running one "
     "enough means way health health-insurance teeth coat coats clothes clothing boots shoes diapers formula "
-    "furniture crib stove refrigerator fridge glasses dentures".split())
+    "furniture crib stove refrigerator fridge glasses dentures prenatal antenatal".split())
 # what a resource may be before its name ("no winter coats", "no working phone", "no reliable car")
 RESOURCE_KINDS = frozenset("winter warm working clean reliable regular baby kids own".split())
 # One-word triggers that count anywhere in a clause; the others only open one ("past 12 months").
@@ -100,6 +100,18 @@ def _longest(table, toks: list[str], i: int) -> int:
     return 0
 
 
+_HOW = frozenset("treated and successfully fully completely now".split())  # "treated and cured"
+_DATE = re.compile(r"^((19|20)\d\d|\d{1,2}/\d{2,4})$")
+
+
+def _undated(toks: list[str]) -> int:
+    """Where the clause ends before a date it closes with ("cured in 2020", "resolved 2019")."""
+    end = len(toks)
+    while end and _DATE.match(toks[end - 1]):
+        end -= 1
+    return end - 1 if end < len(toks) and end and toks[end - 1] in ("in", "since") else end
+
+
 def _scan(toks: list[str]) -> tuple[list[tuple[str, str, int, int]], set[int]]:
     """Triggers as (flag, phrase, start, end) and the token positions they cover."""
     found, covered = [], set()
@@ -118,7 +130,7 @@ def _scan(toks: list[str]) -> tuple[list[tuple[str, str, int, int]], set[int]]:
                 flag, n = FAMILY, verb + 2
         if flag is None:
             n = _longest(POST, toks, i)
-            flag = POST.get(tuple(toks[i:i + n])) if n and i + n == len(toks) and i > 0 else None
+            flag = POST.get(tuple(toks[i:i + n])) if n and i + n == _undated(toks) and i > 0 else None
         if flag:
             found.append((flag, " ".join(toks[i:i + n]), i, i + n))
             covered.update(range(i, i + n))
@@ -149,6 +161,10 @@ def detect(text: str) -> Parsed:
         if not raw:
             continue
         if named and raw[0] in _CONTEXT_FIRST and any(tuple(raw[:len(o)]) == o for o in CONTEXT_OPENERS):
+            continue
+        if named and POST.get(tuple(t for t in raw[:_undated(raw)] if t not in _HOW)) == HISTORICAL:
+            assertion.historical = True  # "Hep C, treated and cured in 2020": the condition is history
+            assertion.triggers.append(" ".join(raw))
             continue
         found, covered = _scan(raw) if not named else ([], set())
         kept = [(t, capitals[j] if j < len(capitals) else False) for j, t in enumerate(raw) if j not in covered]
