@@ -379,3 +379,10 @@ def test_a_named_disorder_is_coded_over_its_signs(engine):
                         "Gambling d/o - online poker, $15k in debt",
                         "MDD, recurrent, severe, passive SI without plan"]) == ["F29", "F63.0", "F33.2"]
     assert top(engine, ["Auditory hallucinations", "Passive SI, no plan"]) == ["R44.0", "R45.851"]
+
+
+def test_a_use_that_is_not_the_patients_disorder_is_no_use_code(engine):
+    assert top(engine, ["Stepdad drinks heavily at home, kids scared", "ETOH abuse counsel/surv",
+                        "Self-inflicted laceration of right forearm, initial encounter"]) == \
+        ["Z63.72", "Z71.41", "S51.811A"]
+    assert top(engine, ["Alcohol abuse", "Nonsuicidal self-harm, cuts thighs when upset"]) == ["F10.10", "R45.88"]

@@ -2,7 +2,9 @@
 I.B.5: signs and symptoms routinely associated with a disease are not coded as well):
 - "Psychosis NOS, new-onset auditory hallucinations" is F29, not R44.0;
 - "MDD recurrent severe, +passive SI" is F33.2, not R45.851 (the ideation adds to it);
-- "Gambling disorder, $40k in debt from sports betting" is F63.0, not Z72.6 "Gambling and betting"."""
+- "Gambling disorder, $40k in debt from sports betting" is F63.0, not Z72.6 "Gambling and betting".
+And a substance use that is not the patient's disorder is no F10-F19 code: a relative's drinking at
+home is Z63.72 "Alcoholism and drug addiction in family", a counseling for a use Z71.41 / Z71.51."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import re
 
 import numpy as np
 
-from server.match.implied import undenied
+from server.match.implied import RELATIVE_USE, undenied
 from server.match.rerank import CLASH_PENALTY
 from server.systems import ICD10CM
 
@@ -52,4 +54,39 @@ def over_symptom(scores: np.ndarray, batch, sub) -> np.ndarray:
             if j is not None and out[j] < out[i]:
                 out[i], out[j] = out[j], out[i]
             out[i] *= SYMPTOM
+    return out
+
+
+_CURRENT = re.compile(r"\b(active|actively|at home|in home|in the home|currently|nights|every night|daily|witness\w*|now)\b")
+_COUNSELING = re.compile(r"\b(counseling|counselling|counsel|couns)\b")
+USE_CODES = tuple(f"F1{k}" for k in range(10))
+IN_FAMILY, FAMILY_HISTORY = "Z63.72", ("Z81.1", "Z81.3", "Z81.4")
+COUNSELING = ("Z71.4", "Z71.5")
+
+
+def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An F10-F19 code for a relative's use or a counseling for one gives its score to Z63.72 or the
+    counseling code when that is a candidate, and scores SYMPTOM; so does a family history code
+    (Z81.-) for a relative's use now ("Mom w/ active AUD, kids witness her intoxicated")."""
+    if sub.system != ICD10CM or not len(scores):
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        text = q.variants[0].text
+        relative = bool(RELATIVE_USE.search(text))
+        counseling = not relative and bool(_COUNSELING.search(text))
+        if not (relative or counseling):
+            continue
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        now = relative and bool(_CURRENT.search(text))
+        use = [lo + k for k, c in enumerate(codes) if c.startswith(USE_CODES) or (now and c.startswith(FAMILY_HISTORY))]
+        target = [lo + k for k, c in enumerate(codes) if (c == IN_FAMILY if relative else c.startswith(COUNSELING))]
+        if not use or (counseling and not target):
+            continue
+        best = max(use, key=lambda k: out[k])
+        if target:
+            j = max(target, key=lambda k: out[k])
+            out[j] = max(out[j], out[best])
+        out[use] *= SYMPTOM
     return out

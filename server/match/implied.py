@@ -18,6 +18,7 @@
   stroke its sequela ("following cerebral infarction"), a left hemiplegia non-dominant and a right
   one dominant when the entry does not say (guideline I.C.6.a), low back pain with sciatica lumbago,
   a chronic heart failure's exacerbation acute on chronic;
+- a relative's drinking or drug use as "alcoholism in family" (Z63.72: "dad drinks heavily at home");
 - the child or adult of an abuse or neglect, by the age said or CPS / APS ("suspected neglect of
   84-year-old" is T76.01- adult neglect, "physical abuse, 18-month-old" T74.12- child abuse);
 - a severity without the word "severity" ("moderate severity" is "moderate", not F31.30's "mild or
@@ -83,6 +84,13 @@ _AGE_AFTER = frozenset("yo y/o yr yrs year-old month-old years-old months-old".s
 _CHILD_WORDS = frozenset("infant infants toddler newborn baby babies boy girl teen teenager adolescent cps".split())
 _ADULT_WORDS = frozenset("elder elderly aps".split())  # child or adult protective services
 ADULT_AGE = 18
+
+
+_RELATIVE = (r"(mom|mother|dad|father|parent|parents|husband|wife|spouse|partner|boyfriend|girlfriend|son|daughter|"
+             r"brother|sister|stepfather|stepdad|stepmom|grandma|grandpa|uncle|aunt)")
+RELATIVE_USE = re.compile(rf"\b{_RELATIVE}(?:'s)?\b(?: \S+){{0,3}}? (drinks|drinking|drunk|alcoholic|alcoholism|uses|using|"
+                           r"addiction|addicted|aud|sud|oud|alcohol use disorder|substance use)\b|"
+                           rf"\b(alcoholic|addicted|drinking) {_RELATIVE}\b")
 
 
 def trimester(weeks: int) -> str:
@@ -237,6 +245,8 @@ def implied(tokens: list[str]) -> list[str]:
         out += ["following", "cerebral", "infarction"]
     if _HEMI & set(tokens) and not any("dominant" in t or t == "nondom" for t in tokens):
         out += [side for sides, side in _SIDE_DOMINANCE if sides & set(tokens)][:1]
+    if RELATIVE_USE.search(" ".join(tokens)):  # a relative's drinking: Z63.72
+        out += ["alcoholism", "in", "family"]
     if "hyperemesis" in tokens and _METABOLIC & set(tokens):  # O21.1 "... with metabolic disturbance"
         out += ["with", "metabolic", "disturbance"]
     if "sciatica" in tokens and ("lbp" in tokens or "low back pain" in " ".join(tokens)):  # M54.4- lumbago

@@ -1,6 +1,6 @@
 """The coder's rules for injuries (ICD-10-CM chapter 19):
 - an external cause (V00-Y99) only adds to the injury code: never first for an entry naming an
-  injury or a body part;
+  injury or a body part, nor is a self-harm code for one naming a wound;
 - a fracture not said to be pathological is traumatic, and one said to be (osteoporotic, stress)
   is not (guideline I.C.19.c)."""
 
@@ -18,6 +18,8 @@ OTHER_KIND = 0.25  # a pathological fracture code for a traumatic fracture, or t
 _INJURY = re.compile(r"\b(sprain|strain|fracture|fx|laceration|lac|bite|bitten|wounds?|puncture|contusion|bruise|burn|"
                      r"abrasion|injury|dislocation|concussion|hand|foot|ankle|knee|wrist|arm|leg|calf|thigh|finger|"
                      r"toe|neck|back|head|face|shoulder|hip|elbow|forearm|scalp|chest)\b")
+SELF_HARM = ("R45.88", "Z91.5")
+_WOUND = re.compile(r"\b(laceration|lacerations|lac|burn|burns|abrasion|abrasions|puncture)\b")
 PATHOLOGICAL_FRACTURE = ("M80", "M84.3", "M84.4", "M84.5", "M84.6")
 _FRACTURE = re.compile(r"\b(fracture|fractures|fx|fractured)\b")
 _PATHOLOGICAL = re.compile(r"\b(stress|pathologic\w*|path|osteoporo\w*|fragility|insufficiency|fatigue|neoplastic|"
@@ -27,14 +29,26 @@ _PATHOLOGICAL = re.compile(r"\b(stress|pathologic\w*|path|osteoporo\w*|fragility
 def external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An external cause (V00-Y99) is never the first code of an injury: for an entry naming an
     injury or a body part it scores a twentieth ("Dog bite of right calf" is S81.851A, W54.0XXA only
-    adds to it)."""
+    adds to it); nor is a self-harm code (R45.88, Z91.5-) for one naming a wound ("Self-inflicted
+    laceration of left forearm" is S51.812A)."""
     if sub.system != ICD10CM:
         return scores
     said = np.array([bool(_INJURY.search(q.variants[0].text)) for q in batch.queries])
     if not said.any():
         return scores
-    cause = np.array([sub.codes[c].startswith(EXTERNAL_CAUSE) for c in batch.cand_concept.tolist()])
-    return np.where(said[batch.cand_query] & cause, scores * NOT_FIRST, scores)
+    wound = np.array([any(_WOUND.search(v.text) for v in q.variants) for q in batch.queries]) & said
+    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
+    cause = np.array([c.startswith(EXTERNAL_CAUSE) for c in codes])
+    harm = np.array([c.startswith(SELF_HARM) for c in codes]) & wound[batch.cand_query]
+    out = scores.copy()
+    for i in np.flatnonzero(harm).tolist():  # the best injury code takes its place
+        n = int(batch.cand_query[i])
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        injuries = [k for k in range(lo, hi) if codes[k].startswith("S")]
+        if injuries:
+            j = max(injuries, key=lambda k: out[k])
+            out[i], out[j] = min(out[i], out[j]), max(out[i], out[j])
+    return np.where((said[batch.cand_query] & cause) | harm, out * NOT_FIRST, out)
 
 
 def traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:

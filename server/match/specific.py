@@ -99,6 +99,8 @@ _FAMILIES = frozenset(_SUBSTANCE_FAMILY.values())
 _CIGARETTES = re.compile(r"\b(cigarettes?|cigs|ppd|packs? per day|packs? a day|pack-years?|pk-yrs?)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
+WHOLE_WORDS = frozenset("forearm forehead forefoot forefinger induction".split())  # no "foreign" body, no
+# "opioid-induced" disorder in a buprenorphine induction: only themselves
 
 
 def _categories(codes: list[str], billable) -> list[list[int]]:
@@ -213,7 +215,8 @@ def defaults(codes: list[str], billable, display_words: list[frozenset],
 
 
 def _mentions(entry: frozenset, x: frozenset) -> bool:
-    return any(w[:STEM] == e[:STEM] for w in x for e in entry - NEGATIONS if len(e) >= STEM) or bool(entry & x)
+    return any(w[:STEM] == e[:STEM] for w in x for e in entry - NEGATIONS - WHOLE_WORDS if len(e) >= STEM) \
+        or bool(entry & x)
 
 
 def _within(entry: frozenset, display: frozenset) -> bool:
@@ -241,6 +244,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     support = np.arange(len(scores))
     scores = _negative_finding(_only_denied(scores, batch, sub, best_term), batch, sub, best_term)
     scores = disorders.over_symptom(poisoning.by_intent(pregnancy.chapter(scores, batch, sub), batch, sub), batch, sub)
+    scores = disorders.not_the_patients_use(scores, batch, sub)
     pairs = sub.specific_siblings
     if not (pairs or sub.default_siblings) or not len(scores):
         return scores, support
