@@ -32,9 +32,9 @@ FALLBACK_BELOW = 10  # a reading with fewer rare-word hits than this also search
 K_FALLBACK = 20
 MODERATE_EXTRA = 3  # concepts added per entry from its primary reading's moderate-word search ("end-stage
 # renal disease on hemodialysis": the rare word fills the nearest terms, the disease is in common words)
-HEAD_LEAST = 0.5
 HEAD_EXTRA = 2  # concepts added per entry from its first clause alone (a long entry's context words crowd
 # out its condition's terms: "R ankle sprain, rolled it stepping off curb, initial eval, ...")
+HEAD_LEAST = 0.5  # of those, only terms this similar to the clause
 
 
 @dataclass

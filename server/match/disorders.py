@@ -57,7 +57,8 @@ def over_symptom(scores: np.ndarray, batch, sub) -> np.ndarray:
     return out
 
 
-_CURRENT = re.compile(r"\b(active|actively|at home|in home|in the home|currently|nights|every night|daily|witness\w*|now)\b")
+_CURRENT = re.compile(r"\b(active|actively|at home|in home|in the home|currently|nights|every night|daily|"
+                      r"witness\w*|now)\b")
 _COUNSELING = re.compile(r"\b(counseling|counselling|counsel|couns)\b")
 USE_CODES = tuple(f"F1{k}" for k in range(10))
 IN_FAMILY, FAMILY_HISTORY = "Z63.72", ("Z81.1", "Z81.3", "Z81.4")

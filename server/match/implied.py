@@ -1,6 +1,7 @@
 """Words a coder reads into an entry that it does not spell out:
 - the trimester of a gestational age, appended ("preeclampsia at 35 weeks" is third trimester;
-  ICD-10-CM: first under 14 weeks, second under 28), a later pregnancy's gravida ("G3P2") as multigravida, a pregnant "AMA" as elderly;
+  ICD-10-CM: first under 14 weeks, second under 28), a later pregnancy's gravida ("G3P2") as
+  multigravida, a pregnant "AMA" as elderly;
 - the spinal region of a thoracic or lumbar level, in the level's place ("L4-5 disc herniation"
   is lumbar; a rare token like "l4-5" would pull in whatever terms share it; ICD-10-CM names
   cervical levels itself);
@@ -88,8 +89,8 @@ ADULT_AGE = 18
 
 _RELATIVE = (r"(mom|mother|dad|father|parent|parents|husband|wife|spouse|partner|boyfriend|girlfriend|son|daughter|"
              r"brother|sister|stepfather|stepdad|stepmom|grandma|grandpa|uncle|aunt)")
-RELATIVE_USE = re.compile(rf"\b{_RELATIVE}(?:'s)?\b(?: \S+){{0,3}}? (drinks|drinking|drunk|alcoholic|alcoholism|uses|using|"
-                           r"addiction|addicted|aud|sud|oud|alcohol use disorder|substance use)\b|"
+RELATIVE_USE = re.compile(rf"\b{_RELATIVE}(?:'s)?\b(?: \S+){{0,3}}? (drinks|drinking|drunk|alcoholic|alcoholism|"
+                           r"uses|using|addiction|addicted|aud|sud|oud|alcohol use disorder|substance use)\b|"
                            rf"\b(alcoholic|addicted|drinking) {_RELATIVE}\b")
 
 
@@ -162,7 +163,8 @@ _DIABETIC_WHAT = frozenset("neuropathy polyneuropathy nephropathy retinopathy fo
                            "ketoacidosis dka hhs amyotrophy macular cataract kidney ckd arthropathy dermopathy "
                            "hypoglycemia hyperglycemia coma mononeuropathy autonomic".split())
 # a gestational diabetes by what controls it (O24.410 diet, O24.414 insulin, O24.415 oral drugs)
-_GDM_CONTROL = ((frozenset("insulin nph lantus glargine humalog lispro novolog aspart detemir".split()), "insulin controlled"),
+_GDM_CONTROL = ((frozenset("insulin nph lantus glargine humalog lispro novolog aspart detemir".split()),
+                 "insulin controlled"),
                 (frozenset("metformin glyburide".split()), "controlled by oral hypoglycemic drugs"),
                 (frozenset({"diet"}), "diet controlled"))
 # G40 / G43: "poorly controlled", "treatment resistant" ... are to be considered equivalent to intractable
@@ -241,11 +243,11 @@ def implied(tokens: list[str]) -> list[str]:
         out = _replace(out, _FEATURES)
     if _HEART_FAILURE & set(tokens) and _EXACERBATION & set(tokens) and "chronic" in tokens and "acute" not in tokens:
         out = [w for t in out for w in (["acute", "on", "chronic"] if t == "chronic" else [t])]  # I50.23
-    if _STROKE_DEFICIT & set(tokens) and _STROKE & set(tokens) and _SINCE & set(tokens):
+    if _STROKE_DEFICIT & set(tokens) and _STROKE & set(tokens) and _SINCE & set(tokens) and "following" not in tokens:
         out += ["following", "cerebral", "infarction"]
     if _HEMI & set(tokens) and not any("dominant" in t or t == "nondom" for t in tokens):
         out += [side for sides, side in _SIDE_DOMINANCE if sides & set(tokens)][:1]
-    if RELATIVE_USE.search(" ".join(tokens)):  # a relative's drinking: Z63.72
+    if RELATIVE_USE.search(" ".join(tokens)) and "in family" not in " ".join(tokens):  # Z63.72
         out += ["alcoholism", "in", "family"]
     if "hyperemesis" in tokens and _METABOLIC & set(tokens):  # O21.1 "... with metabolic disturbance"
         out += ["with", "metabolic", "disturbance"]

@@ -44,7 +44,8 @@ _DEMENTIA = re.compile(r"\b(dementia|neurocognitive disorder)\b")
 _DISTURBANCES = (
     (re.compile(r"\b(delusions?|delusional|paranoid|paranoia|hallucinations?|hallucinating|psychotic|psychosis)\b"),
      "with psychotic disturbance"),
-    (re.compile(r"\b(agitation|agitated|aggression|aggressive|combative|violent|hitting|striking)\b"), "with agitation"),
+    (re.compile(r"\b(agitation|agitated|aggression|aggressive|combative|violent|hitting|striking)\b"),
+     "with agitation"),
     (re.compile(r"\b(wandering|wanders|disinhibition|disinhibited|undress\w*|sexually inappropriate|sundowning)\b"),
      "with other behavioral disturbance"),
     (re.compile(r"\b(apathy|apathetic|depression|depressed|depressive)\b"), "with mood disturbance"),

@@ -67,8 +67,8 @@ _NOT_DEPENDENT = re.compile(r"\b(not|no|never|denies|without)(?: (?:meet|meets|m
 NICOTINE_DEPENDENCE = "F17"
 # a smoker of cannabis, crack or meth, as the entry names it, is no tobacco user
 _SMOKED = frozenset({"F12", "F14", "F15"})
-_TOBACCO_NAMED = frozenset("tobacco nicotine cig cigs cigarette cigarettes cigar cigars ppd packs pack-years vape vapes "
-                           "vaping juul chew chews chewing snuff dip smokeless".split())
+_TOBACCO_NAMED = frozenset("tobacco nicotine cig cigs cigarette cigarettes cigar cigars ppd packs pack-years vape "
+                           "vapes vaping juul chew chews chewing snuff dip smokeless".split())
 TOBACCO_CODES = (TOBACCO_USE, NICOTINE_DEPENDENCE, "Z87.891")
 _TOBACCO_WORDS = _TOBACCO | _TOBACCO_NAMED | frozenset({"smokes", "smokers"})
 # I69 is the sequela of a cerebrovascular disease the entry names ("right hemiparesis" alone is G81.91)
@@ -442,18 +442,20 @@ def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
     if sub.system != ICD10CM or TOBACCO_USE not in sub.code_index:
         return scores
     words = [frozenset(" ".join(v.text for v in q.variants).split()) for q in batch.queries]
-    denied = np.array([any(_NOT_DEPENDENT.search(v.text) for v in q.variants) and not _TOBACCO_WORDS.isdisjoint(w)
-                       for q, w in zip(batch.queries, words)])
-    said = np.array([any(_TOBACCO_DISORDER.search(v.text) for v in q.variants) for q in batch.queries]) & ~denied
+    no_dependence = np.array([any(_NOT_DEPENDENT.search(v.text) for v in q.variants)
+                              and not _TOBACCO_WORDS.isdisjoint(w) for q, w in zip(batch.queries, words)])
+    said = np.array([any(_TOBACCO_DISORDER.search(v.text) for v in q.variants)
+                     for q in batch.queries]) & ~no_dependence
     smoked = np.array([_TOBACCO_NAMED.isdisjoint(w) and any(_SUBSTANCE_FAMILY.get(x) in _SMOKED for x in w)
                        for w in words])
-    if not (said.any() or denied.any() or smoked.any()):
+    if not (said.any() or no_dependence.any() or smoked.any()):
         return scores
     codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
     use = np.array([c == TOBACCO_USE for c in codes])
     dependence = np.array([c.startswith(NICOTINE_DEPENDENCE) for c in codes])
     tobacco = np.array([c.startswith(TOBACCO_CODES) for c in codes])
-    clash = (said[batch.cand_query] & use) | (denied[batch.cand_query] & dependence) | (smoked[batch.cand_query] & tobacco)
+    rows = batch.cand_query
+    clash = (said[rows] & use) | (no_dependence[rows] & dependence) | (smoked[rows] & tobacco)
     return _cigarettes(np.where(clash, scores * CLASH_PENALTY, scores), batch, sub)
 
 
