@@ -386,3 +386,9 @@ def test_a_use_that_is_not_the_patients_disorder_is_no_use_code(engine):
                         "Self-inflicted laceration of right forearm, initial encounter"]) == \
         ["Z63.72", "Z71.41", "S51.811A"]
     assert top(engine, ["Alcohol abuse", "Nonsuicidal self-harm, cuts thighs when upset"]) == ["F10.10", "R45.88"]
+
+
+def test_a_missing_device_is_digital_access_not_literacy(engine):
+    results = engine.match_texts(["No laptop or wifi at home, can't join video visits",
+                                  "Doesn't know how to log into the patient portal"], ["sdoh"], 3)
+    assert [r.results[0].candidates[0].code for r in results] == ["digital-access", "digital-literacy"]

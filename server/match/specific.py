@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from server.match import disorders, features, injury, poisoning, pregnancy
+from server.match import disorders, features, injury, poisoning, pregnancy, social
 from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
 from server.match.implied import undenied
@@ -244,7 +244,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     support = np.arange(len(scores))
     scores = _negative_finding(_only_denied(scores, batch, sub, best_term), batch, sub, best_term)
     scores = disorders.over_symptom(poisoning.by_intent(pregnancy.chapter(scores, batch, sub), batch, sub), batch, sub)
-    scores = disorders.not_the_patients_use(scores, batch, sub)
+    scores = social.digital(disorders.not_the_patients_use(scores, batch, sub), batch, sub)
     pairs = sub.specific_siblings
     if not (pairs or sub.default_siblings) or not len(scores):
         return scores, support

@@ -1,0 +1,37 @@
+"""Gravity SDOH categories a reading tells apart that the terms alone do not: a lack of a device
+or a connection is digital access, whatever it keeps the person from ("No smartphone or internet at
+home, can't do video f/u" is digital-access, not digital-literacy, which is a lack of skills)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from server.match.rerank import CLASH_PENALTY
+from server.systems import SDOHCC
+
+ACCESS, LITERACY = "digital-access", "digital-literacy"
+_NO_DEVICE = re.compile(r"\b(no|without|lacks?|lost|cut off)\b(?: \S+){0,2}? (internet|smartphone|phone|device|"
+                        r"computer|laptop|wifi|wi-fi|data plan|data)\b")
+_SKILLS = re.compile(r"\b(know how|knows how|skills?|comfortable|navigate|literacy|trouble using|help using|"
+                     r"unable to use|can't use|cannot use|doesn't use)\b")
+
+
+def digital(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """For an entry saying a device or a connection is lacking and nothing of skills, digital literacy
+    gives its score to digital access and scores CLASH_PENALTY."""
+    if sub.system != SDOHCC or not len(scores):
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        text = q.variants[0].text
+        if not _NO_DEVICE.search(text) or _SKILLS.search(text):
+            continue
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        if LITERACY in codes and ACCESS in codes:
+            i, j = lo + codes.index(LITERACY), lo + codes.index(ACCESS)
+            out[j] = max(out[i], out[j])
+            out[i] *= CLASH_PENALTY
+    return out
