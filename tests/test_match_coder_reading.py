@@ -392,3 +392,4 @@ def test_a_missing_device_is_digital_access_not_literacy(engine):
     results = engine.match_texts(["No laptop or wifi at home, can't join video visits",
                                   "Doesn't know how to log into the patient portal"], ["sdoh"], 3)
     assert [r.results[0].candidates[0].code for r in results] == ["digital-access", "digital-literacy"]
+    assert results[0].results[0].decision == "auto"  # "no laptop" states the need: not a negated entry

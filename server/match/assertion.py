@@ -43,7 +43,7 @@ RESOURCES = frozenset(
     "employment housing home house place shelter address bed support friends family visitors contact childcare "
     "daycare access medicaid medicare benefits ged diploma education stable permanent fixed safe running one "
     "enough means way health health-insurance teeth coat coats clothes clothing boots shoes diapers formula "
-    "furniture crib stove refrigerator fridge glasses dentures prenatal antenatal".split())
+    "furniture crib stove refrigerator fridge glasses dentures prenatal antenatal laptop tablet device devices".split())
 # what a resource may be before its name ("no winter coats", "no working phone", "no reliable car")
 RESOURCE_KINDS = frozenset("winter warm working clean reliable regular baby kids own".split())
 # One-word triggers that count anywhere in a clause; the others only open one ("past 12 months").
