@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from server.match.implied import RELATIVE_USE, undenied
-from server.match.rerank import CLASH_PENALTY
+from server.match.rerank import CLASH_PENALTY, to_twin
 from server.systems import ICD10CM
 
 SYMPTOM = CLASH_PENALTY
@@ -51,8 +51,8 @@ def over_symptom(scores: np.ndarray, batch, sub) -> np.ndarray:
             n = int(batch.cand_query[i])
             lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
             j = next((k for k in range(lo, hi) if codes[k] == disorder), None)
-            if j is not None and out[j] < out[i]:
-                out[i], out[j] = out[j], out[i]
+            if j is not None:
+                to_twin(out, i, j)
             out[i] *= SYMPTOM
     return out
 

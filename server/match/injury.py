@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from server.match.rerank import to_twin
 from server.systems import ICD10CM
 
 EXTERNAL_CAUSE = ("V", "W", "X", "Y")
@@ -46,8 +47,7 @@ def external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
         injuries = [k for k in range(lo, hi) if codes[k].startswith("S")]
         if injuries:
-            j = max(injuries, key=lambda k: out[k])
-            out[i], out[j] = min(out[i], out[j]), max(out[i], out[j])
+            to_twin(out, i, max(injuries, key=lambda k: out[k]))
     return np.where((said[batch.cand_query] & cause) | harm, out * NOT_FIRST, out)
 
 

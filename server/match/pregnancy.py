@@ -13,7 +13,7 @@ import numpy as np
 
 from server.match.implied import WEEK_WORDS
 from server.match.normalize import word_set
-from server.match.rerank import CLASH_PENALTY
+from server.match.rerank import CLASH_PENALTY, to_twin
 from server.systems import ICD10CM
 
 CHAPTER = ("O", "Z3")
@@ -86,6 +86,5 @@ def by_gravida(scores: np.ndarray, batch, sub) -> np.ndarray:
                 continue
             twin = _BY_GRAVIDA[family][number - 1] + code[len(family):]
             if twin != code and twin in codes:
-                j = lo + codes.index(twin)
-                out[j], out[lo + i] = max(out[j], out[lo + i]), min(out[j], out[lo + i])
+                to_twin(out, lo + i, lo + codes.index(twin))
     return out

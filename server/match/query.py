@@ -87,10 +87,9 @@ def prepare(text: str, index) -> Query:
     else:
         first = primary
     fixed, fixes = _spelling(primary.text, index.speller, terse or len(core) <= SHORT_TOKENS)
+    read = primary.evidence + tuple(fixes)
     if fixes:  # read as spelled right: "celulitis L lower leg" is of the lower limb
         fixed = " ".join(implied(fixed.split()))
-    read = primary.evidence + tuple(fixes)
-    if fixes:
         variants.append(Variant(fixed, SPELLING, read))
     dsm = dsm_severity(fixed, terse)
     for reading, why in ((encounter.without_cues(fixed), "encounter -> 7th character"),

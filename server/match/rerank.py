@@ -25,6 +25,11 @@ _HISTORICAL, _HISTORY_CODE = features.NAMES.index("historical"), features.NAMES.
 HISTORY_PENALTY = 0.5  # a historical entry ("former smoker, quit 2015") is coded by its personal-history code
 
 
+def to_twin(scores: np.ndarray, i: int, twin: int) -> None:
+    """The ranking rules' swap: the twin takes the higher of the two scores, row i the lower."""
+    scores[twin], scores[i] = max(scores[twin], scores[i]), min(scores[twin], scores[i])
+
+
 @dataclass
 class Reranker:
     model: object  # HistGradientBoostingClassifier

@@ -25,7 +25,7 @@ from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
 from server.match.implied import undenied
 from server.match.normalize import STOPWORDS, normalize, word_set, words
-from server.match.rerank import CLASH_PENALTY
+from server.match.rerank import CLASH_PENALTY, to_twin
 from server.systems import ICD10CM, SNOMED
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
@@ -522,7 +522,7 @@ def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
             family = "F02" if underlying and code[:3] == "F03" else code[:3]
             twin = f"{family}.{severity or _UNSPECIFIED_SEVERITY[family]}{code[5:]}"
             if twin != code and twin in codes:
-                _to_twin(out, lo + i, lo + codes.index(twin))
+                to_twin(out, lo + i, lo + codes.index(twin))
     return out
 
 
@@ -538,13 +538,8 @@ def _cigarettes(scores: np.ndarray, batch, sub) -> np.ndarray:
             code = sub.codes[batch.cand_concept[i]]
             twin = sub.code_index.get("F17.21" + code[-1]) if code.startswith("F17.20") else None
             for j in np.flatnonzero(batch.cand_concept[lo:hi] == twin).tolist() if twin is not None else ():
-                _to_twin(out, i, lo + j)
+                to_twin(out, i, lo + j)
     return out
-
-
-def _to_twin(scores: np.ndarray, i: int, twin: int) -> None:
-    """The twin takes the higher of the two scores, row i the lower."""
-    scores[twin], scores[i] = max(scores[twin], scores[i]), min(scores[twin], scores[i])
 
 
 def _prefer_default(scores: np.ndarray, support: np.ndarray, batch, sub, coverage: np.ndarray,
