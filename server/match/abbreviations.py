@@ -29,6 +29,15 @@ AFTER_RESULT = {"ppd": "purified protein derivative"}
 _RESULTS = frozenset("pos positive neg negative +ve -ve".split())
 AFTER_WITH = {"halluc": "hallucinations"}  # "... W HALLUC" (not "HALLUC DEPEND")
 _WITH = frozenset("w w/ with".split())
+# A place of care read from its neighbours: "ED f/u", "per ED", "refused ED" (not erectile dysfunction).
+PLACES = {"ed": "", "er": ""}
+_BEFORE_PLACE = frozenset("per in to from the at via seen refused refuses declined declines recent multiple "
+                          "frequent sent went presented brought".split())
+_AFTER_PLACE = frozenset("f/u fu visit visits follow followup eval evaluation dc d/c discharge course presentation "
+                         "w/u workup admission stay boarding return returns bounceback note hold".split())
+# A denied slash list is denied item by item: "no CP/SOB/neuro sx" reads "without chest pain without
+# shortness of breath without neuro symptoms".
+DENIALS = frozenset("no without w/o wo denies denied neg negative not".split())
 # Shorthand the coder reads as it is (ICD-10-CM itself writes NOS and NEC).
 KEEP = frozenset({"nos", "nec"})
 SUBSTANCES = frozenset(
@@ -65,8 +74,10 @@ def load(path: Path = ABBREVIATIONS_FILE) -> dict[str, tuple[Sense, ...]]:
     return {k: tuple(v) for k, v in table.items()}
 
 
-def _senses(table, span: list[str], previous: str, allow_ordinary: bool) -> tuple[Sense, ...] | None:
+def _senses(table, span: list[str], previous: str, allow_ordinary: bool, following: str = "") -> tuple[Sense, ...] | None:
     key = " ".join(span)
+    if key in PLACES and (previous in _BEFORE_PLACE or following in _AFTER_PLACE):
+        return (Sense(PLACES[key], "shorthand", False),)
     senses = table.get(key)
     if not senses or key in KEEP or any(s.cue for s in senses):
         return None
@@ -102,7 +113,8 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
     while i < len(toks):
         previous = out[-1][0].rsplit(" ", 1)[-1] if out else ""
         for n in range(min(MAX_SPAN, len(toks) - i), 0, -1):
-            senses = _senses(table, toks[i:i + n], previous, terse or i in capitals)
+            following = toks[i + n] if i + n < len(toks) else ""
+            senses = _senses(table, toks[i:i + n], previous, terse or i in capitals, following)
             if senses:
                 out.append((" ".join(toks[i:i + n]), senses))
                 i += n
@@ -145,14 +157,18 @@ def expand(toks: list[str], capitals: set[int] = frozenset(), terse: bool = Fals
         return [Variant(original, 0)]
 
     def render(choice: dict[int, Sense]) -> Variant:
-        words, evidence = [], []
+        words, evidence, denying = [], [], False
         for i, (token, senses) in enumerate(segments):
             if senses:
                 sense = choice.get(i, senses[0])
                 words.append(sense.expansion)
                 evidence.append(f"abbreviation {token} -> {sense.expansion}")
             else:
-                words.append(token)
+                words.append("without" if token == "/" and denying else token)
+            if token in DENIALS:
+                denying = True
+            elif token != "/" and segments[i + 1:i + 2] != [("/", None)]:
+                denying = False
         return Variant(" ".join(words).replace(" / ", " "), 1 if not choice else 2, tuple(evidence))
 
     variants = [Variant(original, 0), render({})]

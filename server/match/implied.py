@@ -62,6 +62,9 @@ _LIMB = {"arm": "upper limb", "forearm": "upper limb", "elbow": "upper limb", "a
          "axillary": "axilla",
          "leg": "lower limb", "thigh": "lower limb", "knee": "lower limb", "calf": "lower limb", "shin": "lower limb"}
 _CELLULITIS_LIMB = {**_LIMB, "hand": "upper limb", "foot": "lower limb"}  # L03.11-; an abscess's hand is L02.51-
+# an injury of the calf or shin is of the lower leg (S80-S89), as the index says
+_WOUNDED = frozenset("bite bitten bites laceration lac abrasion contusion puncture wound wounds".split())
+_LOWER_LEG = {"calf": "lower leg", "shin": "lower leg"}
 
 # a deficit after a stroke is its sequela (I69.3-: "hemiplegia ... following cerebral infarction")
 _STROKE = frozenset("stroke strokes cva infarct infarction cerebrovascular".split())
@@ -78,6 +81,10 @@ _PRESSURE_ULCER = frozenset("pressure decubitus bedsore bedsores".split())
 _ULCER_SITE = {"sacrum": "sacral region", "coccyx": "sacral region", "coccygeal": "sacral region",
                "sacral": "sacral region"}
 
+# a noncompliance for a medicine's cost is Z91.141 "... due to financial hardship" (a rationing is
+# the index's underdosing, or a cost burden)
+_NOT_TAKEN = frozenset("noncompliant noncompliance nonadherent nonadherence".split())
+_COST = frozenset("cost costs afford expensive copay copays money $".split())
 _MALTREATMENT = frozenset("abuse abused neglect neglected maltreatment maltreated exploitation exploited abandonment "
                           "abandoned".split())
 _AGE_TOKEN = re.compile(r"^(\d{1,3})(?:-(year|month|week|day)s?-old|yo|y/o|yr|yrs|mo|mos)$")
@@ -209,7 +216,8 @@ def implied(tokens: list[str]) -> list[str]:
     if "multigravida" not in tokens and any((m := _LATER_GRAVIDA.match(t)) and (m.group(2) or _PREGNANCY & set(tokens))
                                             for t in tokens):
         out.append("multigravida")
-    if "ama" in tokens and "elderly" not in tokens and _PREGNANCY & set(tokens):  # advanced maternal age: O09.5-
+    if "ama" in tokens and "elderly" not in tokens and (_PREGNANCY & set(tokens)
+                                                        or any(_GRAVIDA.match(t) for t in tokens)):
         out.append("elderly")
     if not REGIONS & set(tokens):
         out = [_region(t) or t for t in out]
@@ -222,6 +230,8 @@ def implied(tokens: list[str]) -> list[str]:
     if _SKIN_INFECTION & set(tokens) and "limb" not in tokens:
         limbs = _CELLULITIS_LIMB if "cellulitis" in tokens and "abscess" not in tokens else _LIMB
         out = [limbs.get(t, t) for t in out if t != "upper" or "arm" not in tokens]  # "upper arm": upper limb
+    elif _WOUNDED & set(tokens):
+        out = [_LOWER_LEG.get(t, t) for t in out]
     if "abscess" in tokens and "skin" in tokens:  # L02: "cutaneous abscess"
         out = ["cutaneous" if t == "skin" else t for t in out]
     elif "abscess" in tokens and any(t.endswith("limb") for t in out) and "cutaneous" not in tokens:  # L02.41-
@@ -253,6 +263,8 @@ def implied(tokens: list[str]) -> list[str]:
         out += ["with", "metabolic", "disturbance"]
     if "sciatica" in tokens and ("lbp" in tokens or "low back pain" in " ".join(tokens)):  # M54.4- lumbago
         out += ["lumbago"]
+    if _NOT_TAKEN & set(tokens) and _COST & set(tokens) and "hardship" not in tokens:
+        out += ["due", "to", "financial", "hardship"]
     if _MALTREATMENT & set(tokens) and not {"child", "adult"} & set(tokens):
         group = _age_group(tokens)
         if group:

@@ -51,6 +51,31 @@ def external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
     return np.where((said[batch.cand_query] & cause) | harm, out * NOT_FIRST, out)
 
 
+_BITE = re.compile(r"\b(bite|bites|bitten)\b")
+_OPEN_WOUNDS = frozenset(f"S{n}1" for n in range(10))  # S01, S11 ... S91
+OPEN_BITE = "5"  # the open wound's kind (fifth character): laceration 1-2, puncture 3-4, open bite 5
+
+
+def open_bite(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A bite that broke the skin is an open bite, however the wound is described: a laceration or
+    puncture code gives its score to its open-bite twin ("Dog bite L hand (puncture wounds)" is
+    S61.452D, not S61.432D)."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not _BITE.search(q.variants[0].text):
+            continue
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        for i, code in enumerate(codes):
+            if code[:3] in _OPEN_WOUNDS and len(code) > 6 and code[5] in "1234":
+                twin = code[:5] + OPEN_BITE + code[6:]
+                if twin in codes:
+                    to_twin(out, lo + i, lo + codes.index(twin))
+    return out
+
+
 def traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A fracture not said to be pathological (stress, osteoporotic, due to disease) is traumatic
     (guideline I.C.19.c): a pathological or stress fracture code (M80, M84.3-M84.6) scores a quarter

@@ -32,6 +32,12 @@ _BY_GRAVIDA = {"Z34.0": ("Z34.0", "Z34.8"), "Z34.8": ("Z34.0", "Z34.8"), "Z34.9"
                "O09.61": ("O09.61", "O09.62"), "O09.62": ("O09.61", "O09.62")}
 
 
+# a high-risk supervision code of no stated risk gives its place to the age the entry states ("AMA G1"
+# reads "elderly": O09.51-)
+_HIGH_RISK = ("O09.9", "O09.89")
+_AGED = {"O09.51": frozenset({"elderly"}), "O09.61": frozenset({"young"})}
+
+
 def gravida(text: str) -> int | None:
     """The pregnancy's number the entry states (2 for any later one), None when it states none."""
     match = _GRAVIDA.search(text)
@@ -81,10 +87,14 @@ def by_gravida(scores: np.ndarray, batch, sub) -> np.ndarray:
         codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
         families = [next((f for f in _BY_GRAVIDA if code.startswith(f)), None) if code[0] in "OZ" else None
                     for code in codes]
+        age = next((k for k, words in _AGED.items() if words & word_set(q.variants[-1].text)), None)
         for i, (code, family) in enumerate(zip(codes, families)):
+            trimester = code[len(family):] if family else code[-1]
+            if age and code.startswith(_HIGH_RISK):  # O09.91 "high risk, unspecified"
+                family = age
             if family is None:
                 continue
-            twin = _BY_GRAVIDA[family][number - 1] + code[len(family):]
+            twin = _BY_GRAVIDA[family][number - 1] + trimester
             if twin != code and twin in codes:
                 to_twin(out, lo + i, lo + codes.index(twin))
     return out

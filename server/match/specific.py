@@ -269,7 +269,8 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     out = _bipolar_two(_not_unipolar(out, batch, sub), batch, sub)
     out = _stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub)
     out = _other_substance(_dementia(pregnancy.by_gravida(out, batch, sub), batch, sub), batch, sub)
-    out = injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub)
+    out = _stated_level(out, batch, sub)
+    out = injury.open_bite(injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
     _said_sibling(out, support, batch, sub, best_term)
     out, support = _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
@@ -352,7 +353,8 @@ def _history_of_use(query, words: frozenset) -> bool:
 def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
     """A code whose best term meets the entry only in words the entry denies scores DENIED_ONLY
     ("paranoid schizophrenia, AH persist, no SI/HI" is no R45.850 "Homicidal ideations"); a term
-    that denies them too agrees ("no car")."""
+    that denies them too agrees ("no car"). So does one whose first word the entry denies ("panic
+    disorder w/o agoraphobia" is no F40.01 "Agoraphobia with panic disorder")."""
     if not len(scores):
         return scores
     out = scores.copy()
@@ -367,7 +369,7 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
         for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
             t = int(best_term[i])
             met = (sub.term_words[t] - denied(sub.terms[t])) & (no | said)
-            if met and met <= no:
+            if met and met <= no or sub.terms[t].split(" ", 1)[0] in no:
                 out[i] *= DENIED_ONLY
     return out
 
@@ -491,6 +493,32 @@ def _other_substance(scores: np.ndarray, batch, sub) -> np.ndarray:
         if twin in codes[lo:hi]:
             j = lo + codes[lo:hi].index(twin)
             out[j] = max(out[j], scores[i])
+    return out
+
+
+_DEPENDENCE = frozenset("dependence dependent addiction addicted".split())
+
+
+def _stated_level(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A use the entry calls a dependence ("OUD severe": dependence) or an abuse, of the one substance
+    it names: a code of another level of that use gives its score to its twin of the stated level
+    ("opioid-induced depressive d/o; OUD severe" is F11.24, not F11.94)."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        said = said_words(q)
+        level = "2" if _DEPENDENCE & said else "1" if "abuse" in said else None
+        named = _named_families(q.reading) if level and not ("abuse" in said and _DEPENDENCE & said) else ()
+        if len(named) != 1:
+            continue
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        for i, code in enumerate(codes):
+            if code[:3] in named and len(code) > 4 and code[4] in "129" and code[4] != level:
+                twin = code[:4] + level + code[5:]
+                if twin in codes:
+                    to_twin(out, lo + i, lo + codes.index(twin))
     return out
 
 
