@@ -194,8 +194,11 @@ def test_queue_puts_frequent_uncertain_entries_first_and_pages(stub):
 
 def test_queue_filters(stub):
     propose(stub, "filters", "legacy_table.csv")
-    mid = whole_queue(stub, "filters", min_confidence=0.3, max_confidence=0.8)
-    assert mid and all(0.3 <= e.confidence <= 0.8 for e in mid)
+    everything = sorted(e.confidence for e in whole_queue(stub, "filters"))
+    low, high = everything[len(everything) // 4], everything[len(everything) // 2]  # a band the queue spans
+    mid = whole_queue(stub, "filters", min_confidence=low, max_confidence=high)
+    assert mid and all(low <= e.confidence <= high for e in mid)
+    assert len(mid) == sum(low <= c <= high for c in everything) < len(everything)
     text = whole_queue(stub, "filters", source_text="dep")
     assert text and all("DEP" in e.source.display for e in text)
     auto = whole_queue(stub, "filters", statuses=[common_pb2.CURATION_STATUS_AUTO])
