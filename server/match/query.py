@@ -20,8 +20,8 @@ TERSE_TOKENS = 2
 SHORT_TOKENS = 6  # at most, an entry may have cut words
 # A table's own code before its display: "4130 - Anx d/o of childhood", "EDU-02 Child underachieving"
 # (not "PHQ-9 positive", "COVID-19 pneumonia", "250 mg ...")
-_LOCAL_CODE = re.compile(r"^\s*(?:\d{3,6}(?:\.\d{1,2})?\s*[-:]|[A-Za-z]{2,5}-(?:0\d{1,3}|\d{3,4})\b\s*[-:]?)"
-                         r"\s*(?=[A-Za-z])")
+_LOCAL_CODE = re.compile(r"^\s*(?:\d{3,6}(?:\.\d{1,2})?\s*[-:]|[A-Za-z]{2,5}-(?:0\d{1,3}|\d{3,4})\b\s*[-:]?"
+                         r"|(?:BH|MH|OTP|SUD|AOD|IOP|PHP|PC)-)\s*(?=[A-Za-z])")  # or a program's tag: "BH-OCD"
 _HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
 
 

@@ -266,10 +266,10 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    out = _bipolar_two(_not_unipolar(out, batch, sub), batch, sub)
+    out = _mood_episode(_bipolar_two(_not_unipolar(out, batch, sub), batch, sub), batch, sub)
     out = _stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub)
     out = _other_substance(_dementia(pregnancy.by_gravida(out, batch, sub), batch, sub), batch, sub)
-    out = _stated_level(out, batch, sub)
+    out = _head_named(_stated_level(out, batch, sub), batch, sub)
     out = injury.open_bite(injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
     _said_sibling(out, support, batch, sub, best_term)
@@ -434,6 +434,52 @@ def _bipolar_two(scores: np.ndarray, batch, sub) -> np.ndarray:
     return np.where(family & ~two, out * NOT_BIPOLAR_TWO, out)
 
 
+_EPISODE = re.compile(r"\b(?:episode|ep|epis|currently) (manic|mania|depressed|depression|depressive|mixed|hypomanic)\b")
+_EPISODE_KIND = {"mania": "manic", "depression": "depressed", "depressive": "depressed"}
+_DISPLAY_EPISODE = re.compile(r"current episode (manic|depressed|mixed|hypomanic)")
+_EITHER_SEVERITY = {"F31.30": {"mild": "F31.31", "moderate": "F31.32"}}  # "mild or moderate severity, unspecified"
+
+
+_SEVERITIES = frozenset({"mild", "moderate", "severe"})
+
+
+def _mood_episode(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A mood disorder code (F31-F33) of another current episode or severity than the entry states
+    scores CLASH_PENALTY ("current episode depressed, moderate severity, no psychotic features" is no
+    F31.12 "... manic ..., moderate" nor F31.4 "... depressed, severe, without psychotic features");
+    F31.30 "depressed, mild or moderate severity, unspecified" gives its score to the one it names."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        kinds = {_EPISODE_KIND.get(m[1], m[1]) for v in q.variants for m in _EPISODE.finditer(v.text)}
+        said = said_words(q)
+        severity = _SEVERITIES & said
+        if len(kinds) != 1 and len(severity) != 1:
+            continue
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        fits = {}  # row -> True when the code says what the entry states, False when it says otherwise
+        for i, code in enumerate(codes):
+            if not code.startswith(("F31", "F32", "F33")):
+                continue
+            display = sub.displays[batch.cand_concept[lo + i]].lower()
+            episode = _DISPLAY_EPISODE.search(display)
+            stated = _SEVERITIES & word_set(display)
+            fits[lo + i] = not (len(kinds) == 1 and episode and episode[1] not in kinds
+                                or len(severity) == 1 and stated and not stated & severity)
+        for i in [r for r, fit in fits.items() if not fit]:
+            twins = [r for r, fit in fits.items() if fit and codes[r - lo][:3] == codes[i - lo][:3]]
+            if twins:  # the code of the stated episode and severity takes its place
+                to_twin(out, i, max(twins, key=lambda r: out[r]))
+            out[i] *= CLASH_PENALTY
+        for i, code in enumerate(codes):
+            named = [twin for word, twin in _EITHER_SEVERITY.get(code, {}).items() if word in said]
+            if len(named) == 1 and named[0] in codes:
+                to_twin(out, lo + i, lo + codes.index(named[0]))
+    return out
+
+
 def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
     """Z72.0 "Tobacco use" is no use disorder: for an entry saying tobacco use disorder, nicotine
     dependence or addiction, or a smoker of so many cigarettes, it scores a quarter (the index:
@@ -519,6 +565,31 @@ def _stated_level(scores: np.ndarray, batch, sub) -> np.ndarray:
                 twin = code[:4] + level + code[5:]
                 if twin in codes:
                     to_twin(out, lo + i, lo + codes.index(twin))
+    return out
+
+
+HEAD_NAMED_BELOW = 0.6  # a first code scoring this much or more was read from the whole entry
+
+
+def _head_named(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An entry whose first clause is a term of its own ("Psychosis NOS - disorganized speech, ...",
+    "Strep throat - rapid strep +, ...") is that term's code unless its first code is of the same
+    category (a later clause's refinement): the named code takes the first code's score."""
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if q.clauses < 2 or not q.head:
+            continue
+        named = {int(sub.term_concept[t]) for t in sub.exact.get(q.head, ())}
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        rows = [i for i in range(lo, hi) if int(batch.cand_concept[i]) in named]
+        if not rows or hi == lo:
+            continue
+        j = max(rows, key=lambda i: out[i])
+        i = lo + int(np.argmax(out[lo:hi]))
+        if (i != j and sub.codes[batch.cand_concept[i]][:3] != sub.codes[batch.cand_concept[j]][:3]
+                and out[i] < HEAD_NAMED_BELOW and not q.assertion.flags()
+                and not (said_words(q) & word_set(sub.displays[batch.cand_concept[i]]) - features.GENERIC)):
+            to_twin(out, i, j)
     return out
 
 
