@@ -162,7 +162,7 @@ def concept_flags(system: str, codes: list[str], displays: list[str], term_conce
         plain = code.replace(".", "")
         out[i, 1] = bool(_UNSPECIFIED.search(d))
         out[i, 2] = d.startswith("other ") or "other specified" in d
-        out[i, 3] = d.startswith(("personal history", "history of", "ex-"))  # SNOMED CT "Ex-smoker"
+        out[i, 3] = d.startswith(("personal history", "history of", "ex-", "old myocardial"))  # "Ex-smoker", I25.2
         out[i, 4] = d.startswith("family history")
         out[i, 5] = len(plain) - 3 if icd else 0
         out[i, 6] = icd and len(plain) == 7

@@ -101,20 +101,37 @@ RELATIVE_USE = re.compile(rf"\b{_RELATIVE}(?:'s)?\b(?: \S+){{0,3}}? (drinks|drin
                            rf"\b(alcoholic|addicted|drinking) {_RELATIVE}\b")
 
 
+_CURRENT = frozenset("now current currently today presently this".split())
+# a preterm birth before this pregnancy: O09.21- "Supervision of pregnancy with history of pre-term labor"
+_PRETERM = frozenset({"preterm", "premature"})
+_BIRTH = frozenset("labor delivery birth delivered".split())
+_BEFORE = frozenset("prior previous last hx history".split())
+
+
 def trimester(weeks: int) -> str:
     return "first" if weeks < 14 else "second" if weeks < 28 else "third"
 
 
-def _gestational_weeks(tokens: list[str]) -> int | None:
-    if not any(t in _PREGNANCY or _GRAVIDA.match(t) or t.startswith("pregnan") for t in tokens):
-        return None
+def _all_weeks(tokens: list[str]) -> list[tuple[int, int]]:
+    """(position, weeks) of each gestational age the tokens state ("32 wks", "22w3d")."""
+    out = []
     for i, token in enumerate(tokens):
         match = _WEEKS.match(token)
         if match and (match.group(0) != match.group(1) or tokens[i + 1:i + 2] and tokens[i + 1] in WEEK_WORDS):
             weeks = int(match.group(1))
             if 4 <= weeks <= 42:
-                return weeks
-    return None
+                out.append((i, weeks))
+    return out
+
+
+def _gestational_weeks(tokens: list[str]) -> int | None:
+    """The current pregnancy's weeks: the first stated, or the one said to be now ("hx preterm delivery
+    at 32 wks, now 18 wks")."""
+    if not any(t in _PREGNANCY or _GRAVIDA.match(t) or t.startswith("pregnan") for t in tokens):
+        return None
+    found = _all_weeks(tokens)
+    now = [weeks for i, weeks in found if _CURRENT & set(tokens[max(i - 3, 0):i])]
+    return (now or [weeks for _, weeks in found] or [None])[0]
 
 
 def _region(token: str) -> str | None:
@@ -213,6 +230,9 @@ def implied(tokens: list[str]) -> list[str]:
         weeks = _gestational_weeks(tokens)
         if weeks is not None:
             out += [trimester(weeks), "trimester"]
+    parts = {p for t in tokens for p in t.split("/")}  # "labor/delivery"
+    if _PRETERM & parts and _BIRTH & parts and (len(_all_weeks(tokens)) > 1 or _BEFORE & parts):
+        out += ["supervision", "of", "pregnancy", "with", "history", "of", "pre-term", "labor"]
     if "multigravida" not in tokens and any((m := _LATER_GRAVIDA.match(t)) and (m.group(2) or _PREGNANCY & set(tokens))
                                             for t in tokens):
         out.append("multigravida")
@@ -227,14 +247,17 @@ def implied(tokens: list[str]) -> list[str]:
         out = [_END.get(t, t) for t in out]
     if "severity" in tokens or _NOW & set(tokens):
         out = _severity_and_episode(out)
+    abscess = any(t == "abscess" and tokens[i - 1:i] not in (["no"], ["without"]) for i, t in enumerate(tokens))
     if _SKIN_INFECTION & set(tokens) and "limb" not in tokens:
-        limbs = _CELLULITIS_LIMB if "cellulitis" in tokens and "abscess" not in tokens else _LIMB
+        limbs = _CELLULITIS_LIMB if "cellulitis" in tokens and not abscess else _LIMB
         out = [limbs.get(t, t) for t in out if t != "upper" or "arm" not in tokens]  # "upper arm": upper limb
+        if any(t in limbs for t in tokens):  # "R forearm at injection site" is no L03.818 "... other sites"
+            out = ["at" if t in ("site", "sites") else t for t in out]
     elif _WOUNDED & set(tokens):
         out = [_LOWER_LEG.get(t, t) for t in out]
-    if "abscess" in tokens and "skin" in tokens:  # L02: "cutaneous abscess"
+    if abscess and "skin" in tokens:  # L02: "cutaneous abscess" ("no abscess on US": a cellulitis)
         out = ["cutaneous" if t == "skin" else t for t in out]
-    elif "abscess" in tokens and any(t.endswith("limb") for t in out) and "cutaneous" not in tokens:  # L02.41-
+    elif abscess and any(t.endswith("limb") for t in out) and "cutaneous" not in tokens:  # L02.41-
         out.append("cutaneous")
     if _PRESSURE_ULCER & set(tokens) and "region" not in tokens:  # L89.15-: "pressure ulcer of sacral region"
         out = [_ULCER_SITE.get(t, t) for t in out]

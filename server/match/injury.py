@@ -1,6 +1,7 @@
 """The coder's rules for injuries (ICD-10-CM chapter 19):
 - an external cause (V00-Y99) only adds to the injury code: never first for an entry naming an
-  injury or a body part, nor is a self-harm code for one naming a wound;
+  injury or a body part, nor is a self-harm code or a social circumstance (Z55-Z65) for one naming
+  a wound;
 - a fracture not said to be pathological is traumatic, and one said to be (osteoporotic, stress)
   is not (guideline I.C.19.c)."""
 
@@ -20,6 +21,10 @@ _INJURY = re.compile(r"\b(sprain|strain|fracture|fx|laceration|lac|bite|bitten|w
                      r"abrasion|injury|dislocation|concussion|hand|foot|ankle|knee|wrist|arm|leg|calf|thigh|finger|"
                      r"toe|neck|back|head|face|shoulder|hip|elbow|forearm|scalp|chest)\b")
 SELF_HARM = ("R45.88", "Z91.5")
+# nor is a social circumstance (Z55-Z65) for an entry naming a wound ("Dog bite R hand from neighbor's
+# dog" is no Z59.2 "Discord with neighbors")
+SOCIAL = ("Z55", "Z65")
+_HURT = re.compile(r"\b(fracture|fx|laceration|lac|bite|bitten|wounds?|puncture|sprain|contusion|burn|abrasion)\b")
 _WOUND = re.compile(r"\b(laceration|lacerations|lac|burn|burns|abrasion|abrasions|puncture)\b")
 PATHOLOGICAL_FRACTURE = ("M80", "M84.3", "M84.4", "M84.5", "M84.6")
 _FRACTURE = re.compile(r"\b(fracture|fractures|fx|fractured)\b")
@@ -38,8 +43,10 @@ def external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
     if not said.any():
         return scores
     wound = np.array([any(_WOUND.search(v.text) for v in q.variants) for q in batch.queries]) & said
+    hurt = np.array([bool(_HURT.search(q.variants[0].text)) for q in batch.queries])
     codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
-    cause = np.array([c.startswith(EXTERNAL_CAUSE) for c in codes])
+    cause = np.array([c.startswith(EXTERNAL_CAUSE) for c in codes]) | (
+        hurt[batch.cand_query] & np.array([SOCIAL[0] <= c[:3] <= SOCIAL[1] for c in codes]))
     harm = np.array([c.startswith(SELF_HARM) for c in codes]) & wound[batch.cand_query]
     out = scores.copy()
     for i in np.flatnonzero(harm).tolist():  # the best injury code takes its place

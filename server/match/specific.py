@@ -267,7 +267,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
     out = _mood_episode(_bipolar_two(_not_unipolar(out, batch, sub), batch, sub), batch, sub)
-    out = _stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub)
+    out = _old_infarction(_stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub), batch, sub)
     out = _other_substance(_dementia(pregnancy.by_gravida(out, batch, sub), batch, sub), batch, sub)
     out = _head_named(_stated_level(out, batch, sub), batch, sub)
     out = injury.open_bite(injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub), batch, sub)
@@ -353,8 +353,9 @@ def _history_of_use(query, words: frozenset) -> bool:
 def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
     """A code whose best term meets the entry only in words the entry denies scores DENIED_ONLY
     ("paranoid schizophrenia, AH persist, no SI/HI" is no R45.850 "Homicidal ideations"); a term
-    that denies them too agrees ("no car"). So does one whose first word the entry denies ("panic
-    disorder w/o agoraphobia" is no F40.01 "Agoraphobia with panic disorder")."""
+    that denies them too agrees ("no car"). So does one whose display's head the entry denies ("panic
+    disorder w/o agoraphobia" is no F40.01 "Agoraphobia with panic disorder", "cellulitis, no
+    abscess" no L02.414 "Cutaneous abscess of left upper limb")."""
     if not len(scores):
         return scores
     out = scores.copy()
@@ -369,9 +370,22 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
         for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
             t = int(best_term[i])
             met = (sub.term_words[t] - denied(sub.terms[t])) & (no | said)
-            if met and met <= no or sub.terms[t].split(" ", 1)[0] in no:
+            if met and met <= no or _head_words(sub.displays[batch.cand_concept[i]]) & no:
                 out[i] *= DENIED_ONLY
     return out
+
+
+_HEAD_END = re.compile(r",| of | with | without | due to | to | for | at | from | on | in | and | or ")
+
+
+@lru_cache(maxsize=65536)
+def _head_words(display: str) -> frozenset:
+    """The words of what a code is, before its first "of", "with", comma...: "cutaneous abscess" of
+    "Cutaneous abscess of left upper limb", "agoraphobia" of "Agoraphobia with panic disorder"."""
+    return word_set(_HEAD_END.split(display.lower(), 1)[0]) - features.GENERIC - _WEAK_HEAD
+
+
+_WEAK_HEAD = frozenset("use disorder disorders disease syndrome condition problem problems symptoms episode".split())
 
 
 def _negative_finding(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
@@ -519,6 +533,28 @@ def _stroke_sequela(scores: np.ndarray, batch, sub) -> np.ndarray:
     return np.where(sequela & ~named[batch.cand_query], scores * NO_CEREBROVASCULAR, scores)
 
 
+OLD_INFARCTION = "I25.2"
+
+
+def _old_infarction(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A myocardial infarction the entry says is history ("h/o NSTEMI 2022") is I25.2 "Old myocardial
+    infarction": an acute one (I21, I22) gives it its score and scores CLASH_PENALTY."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not q.assertion.historical:
+            continue
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        for i, code in enumerate(codes):
+            if code.startswith(("I21", "I22")):
+                if OLD_INFARCTION in codes:
+                    to_twin(out, lo + i, lo + codes.index(OLD_INFARCTION))
+                out[lo + i] *= CLASH_PENALTY
+    return out
+
+
 def _other_substance(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A use of another substance than the one the entry names (F10-F16, F18) scores OTHER_SUBSTANCE,
     and its twin of the named substance takes its score ("alprazolam withdrawal, uncomplicated; sedative
@@ -546,15 +582,17 @@ _DEPENDENCE = frozenset("dependence dependent addiction addicted".split())
 
 
 def _stated_level(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """A use the entry calls a dependence ("OUD severe": dependence) or an abuse, of the one substance
-    it names: a code of another level of that use gives its score to its twin of the stated level
-    ("opioid-induced depressive d/o; OUD severe" is F11.24, not F11.94)."""
+    """A use the entry calls a dependence ("OUD severe": dependence) or an abuse, or says is no
+    dependence, of the one substance it names: a code of another level of that use gives its score to
+    its twin of the stated level ("opioid-induced depressive d/o; OUD severe" is F11.24, not F11.94)."""
     if sub.system != ICD10CM:
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
         said = said_words(q)
-        level = "2" if _DEPENDENCE & said else "1" if "abuse" in said else None
+        no = frozenset().union(*(denied(v.text) for v in q.variants))
+        level = ("2" if _DEPENDENCE & said else "1" if "abuse" in said else
+                 "9" if _DEPENDENCE & no else None)  # "OPIOID USE W/WD (NO DEP DX)": F11.93
         named = _named_families(q.reading) if level and not ("abuse" in said and _DEPENDENCE & said) else ()
         if len(named) != 1:
             continue
