@@ -59,6 +59,18 @@ CONTEXT_OPENERS = [tuple(t.split()) for t in (
 _CONTEXT_FIRST = frozenset(o[0] for o in CONTEXT_OPENERS)
 # A later clause opening with "no"/"not" qualifies the condition ("panic disorder, no agoraphobia").
 WITHOUT = frozenset({"no", "not"})
+_NOT_SPECIFIED = frozenset({"specified", "stated", "documented"})
+
+
+def _unspecified(kept: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """ "ligament not specified" reads "ligament unspecified", not "ligament without specified"."""
+    out: list[tuple[str, bool]] = []
+    for t, cap in kept:
+        if t in _NOT_SPECIFIED and out and out[-1][0] == "not":
+            out[-1] = ("unspecified", out[-1][1])
+        else:
+            out.append((t, cap))
+    return out
 MAX_TRIGGER = 5
 
 
@@ -167,7 +179,8 @@ def detect(text: str) -> Parsed:
             assertion.triggers.append(" ".join(raw))
             continue
         found, covered = _scan(raw) if not named else ([], set())
-        kept = [(t, capitals[j] if j < len(capitals) else False) for j, t in enumerate(raw) if j not in covered]
+        kept = _unspecified([(t, capitals[j] if j < len(capitals) else False) for j, t in enumerate(raw)
+                             if j not in covered])
         if not assertion.negated and any(t in WITHOUT for t, _ in kept):  # "panic d/o no agoraphobia": without
             kept = [("without", cap) if t in WITHOUT and (named or j) and not _lack(kept, j) else (t, cap)
                     for j, (t, cap) in enumerate(kept)]

@@ -1,6 +1,8 @@
 """Gravity SDOH categories a reading tells apart that the terms alone do not: a lack of a device
 or a connection is digital access, whatever it keeps the person from ("No smartphone or internet at
-home, can't do video f/u" is digital-access, not digital-literacy, which is a lack of skills)."""
+home, can't do video f/u" is digital-access, not digital-literacy, which is a lack of skills); a
+person living in a car or outside is unsheltered, whatever brought it about ("Living in car w/ 2 kids
+since eviction" is Z59.02, not Z59.811 "housing instability, housed")."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ import re
 
 import numpy as np
 
-from server.match.rerank import CLASH_PENALTY
-from server.systems import SDOHCC
+from server.match.rerank import CLASH_PENALTY, to_twin
+from server.systems import ICD10CM, SDOHCC
 
 ACCESS, LITERACY = "digital-access", "digital-literacy"
 _NO_DEVICE = re.compile(r"\b(no|without|lacks?|lost|cut off)\b(?: \S+){0,2}? (internet|smartphone|phone|device|"
@@ -34,4 +36,29 @@ def digital(scores: np.ndarray, batch, sub) -> np.ndarray:
             i, j = lo + codes.index(LITERACY), lo + codes.index(ACCESS)
             out[j] = max(out[i], out[j])
             out[i] *= CLASH_PENALTY
+    return out
+
+
+UNSHELTERED = "Z59.02"
+_UNSHELTERED = re.compile(r"\b(living|lives|live|sleeping|sleeps|staying|stays) (in (a |her |his |their |the )?"
+                          r"(car|van|truck|vehicle|tent)|outside|outdoors|on the streets?)\b")
+
+
+def unsheltered(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """For an entry saying the person lives in a car, a tent or outside, another Z59 housing code gives
+    its score to Z59.02 "Unsheltered homelessness" and scores CLASH_PENALTY."""
+    if sub.system != ICD10CM or not len(scores):
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not _UNSHELTERED.search(q.variants[0].text):
+            continue
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        if UNSHELTERED not in codes:
+            continue
+        for i, code in enumerate(codes):
+            if code.startswith(("Z59.0", "Z59.1", "Z59.8")) and code != UNSHELTERED:
+                to_twin(out, lo + i, lo + codes.index(UNSHELTERED))
+                out[lo + i] *= CLASH_PENALTY
     return out

@@ -245,6 +245,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     scores = _negative_finding(_only_denied(scores, batch, sub, best_term), batch, sub, best_term)
     scores = disorders.over_symptom(poisoning.by_intent(pregnancy.chapter(scores, batch, sub), batch, sub), batch, sub)
     scores = social.digital(disorders.not_the_patients_use(scores, batch, sub), batch, sub)
+    scores = social.unsheltered(scores, batch, sub)
     pairs = sub.specific_siblings
     if not (pairs or sub.default_siblings) or not len(scores):
         return scores, support
