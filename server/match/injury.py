@@ -26,7 +26,7 @@ SELF_HARM = ("R45.88", "Z91.5")
 SOCIAL = ("Z55", "Z65")
 _HURT = re.compile(r"\b(fracture|fx|laceration|lac|bite|bitten|wounds?|puncture|sprain|contusion|burn|abrasion)\b")
 _WOUND = re.compile(r"\b(laceration|lacerations|lac|burn|burns|abrasion|abrasions|puncture)\b")
-PATHOLOGICAL_FRACTURE = ("M80", "M84.3", "M84.4", "M84.5", "M84.6")
+PATHOLOGICAL_FRACTURE = ("M80", "M84.3", "M84.4", "M84.5", "M84.6", "M84.7")  # M84.7-: atypical femoral
 _FRACTURE = re.compile(r"\b(fracture|fractures|fx|fractured)\b")
 _PATHOLOGICAL = re.compile(r"\b(stress|pathologic\w*|path|osteoporo\w*|fragility|insufficiency|fatigue|neoplastic|"
                            r"metastatic|malignant|due to disease)\b")
@@ -85,7 +85,7 @@ def open_bite(scores: np.ndarray, batch, sub) -> np.ndarray:
 
 def traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A fracture not said to be pathological (stress, osteoporotic, due to disease) is traumatic
-    (guideline I.C.19.c): a pathological or stress fracture code (M80, M84.3-M84.6) scores a quarter
+    (guideline I.C.19.c): a pathological, stress or atypical fracture code (M80, M84.3-M84.7) scores a quarter
     ("FX L RADIUS DIST CLSD" is S52.502A, not M84.334A), and a traumatic one (S) does for a
     fracture said to be pathological ("Osteoporotic L1 compression fracture" is M80.08XA)."""
     if sub.system != ICD10CM:

@@ -268,6 +268,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
     out = _mood_episode(_bipolar_two(_not_unipolar(out, batch, sub), batch, sub), batch, sub)
+    out = _hypertensive(out, batch, sub)
     out = _old_infarction(_stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub), batch, sub)
     out = _other_substance(_dementia(pregnancy.by_gravida(out, batch, sub), batch, sub), batch, sub)
     out = _head_named(_stated_level(out, batch, sub), batch, sub)
@@ -532,6 +533,40 @@ def _stroke_sequela(scores: np.ndarray, batch, sub) -> np.ndarray:
         return scores
     named = np.array([any(_CEREBROVASCULAR.search(v.text) for v in q.variants) for q in batch.queries])
     return np.where(sequela & ~named[batch.cand_query], scores * NO_CEREBROVASCULAR, scores)
+
+
+_HYPERTENSION = re.compile(r"\b(htn|hypertension|hypertensive)\b")
+_KIDNEY = re.compile(r"\b(ckd|chronic kidney disease|esrd|end stage renal disease)\b")
+_HEART_FAILURE = re.compile(r"\b(chf|heart failure|hfref|hfpef|cardiomyopathy)\b")
+# (what the entry names besides hypertension, the codes it replaces, the combination's category)
+_WITH_HYPERTENSION = ((_KIDNEY, ("I10", "N18"), "I12"), (_HEART_FAILURE, ("I10", "I50"), "I11.0"))
+
+
+def _hypertensive(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """Hypertension with chronic kidney disease is I12-, with heart failure I11.0: the link is presumed
+    (guideline I.C.9.a), so I10 and the N18 / I50 code give their score to the combination code
+    ("Hypertensive CKD stage 3b" is I12.9 first, "HTN, CHF" I11.0); both at once (I13) are left alone."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not any(_HYPERTENSION.search(v.text) for v in q.variants):
+            continue
+        named = [(parts, combo) for pattern, parts, combo in _WITH_HYPERTENSION
+                 if any(pattern.search(v.text) for v in q.variants)]
+        if len(named) != 1:
+            continue
+        parts, combo = named[0]
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        combos = [lo + i for i, code in enumerate(codes) if code.startswith(combo)]
+        if not combos:
+            continue
+        j = max(combos, key=lambda r: out[r])
+        for i, code in enumerate(codes):
+            if code.startswith(parts):
+                to_twin(out, lo + i, j)
+    return out
 
 
 OLD_INFARCTION = "I25.2"
