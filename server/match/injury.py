@@ -3,7 +3,8 @@
   injury or a body part, nor is a self-harm code or a social circumstance (Z55-Z65) for one naming
   a wound;
 - a fracture not said to be pathological is traumatic, and one said to be (osteoporotic, stress)
-  is not (guideline I.C.19.c)."""
+  is not (guideline I.C.19.c);
+- a maltreatment said to be suspected is T76- (T74- is confirmed), of the kind the entry states."""
 
 from __future__ import annotations
 
@@ -100,3 +101,35 @@ def traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:
         ["fracture" in sub.displays[c].lower() for c in batch.cand_concept.tolist()])
     other = np.where(said[batch.cand_query], traumatic, pathological) & fracture[batch.cand_query]
     return np.where(other, scores * OTHER_KIND, scores)
+
+
+_MALTREATMENT_KIND = (("0", re.compile(r"\b(neglect|neglected|abandon\w*)\b")),
+                      ("1", re.compile(r"\bphysical\w*\b")), ("2", re.compile(r"\bsexual\w*\b")),
+                      ("3", re.compile(r"\b(psychological\w*|emotional\w*|verbal\w*)\b")))
+
+
+def suspected_maltreatment(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A maltreatment code of another kind, age or certainty than the entry states gives its score to
+    its twin that has them: T74- is confirmed and T76- suspected, a T7x.9- of unspecified kind takes the
+    kind stated, and a child's (T7x.x2) or an adult's (T7x.x1) the age the reading has ("ELDER ABUSE
+    SUSPECTED - PHYSICAL" is T76.11XA; "Suspected physical abuse ..., CPS report" T76.12XA)."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        if not any(code.startswith(("T74", "T76")) for code in codes):
+            continue
+        kinds = {k for k, pattern in _MALTREATMENT_KIND if any(pattern.search(v.text) for v in q.variants)}
+        words = {w for v in q.variants for w in v.text.split()}
+        ages = {age for age, word in (("1", "adult"), ("2", "child")) if word in words}
+        for i, code in enumerate(codes):
+            if not code.startswith(("T74", "T76")) or len(code) < 7 or code[5] not in "12":
+                continue
+            kind = next(iter(kinds)) if len(kinds) == 1 and code[4] == "9" else code[4]
+            age = next(iter(ages)) if len(ages) == 1 else code[5]
+            twin = ("T76" if q.assertion.uncertain else code[:3]) + "." + kind + age + code[6:]
+            if twin != code and twin in codes:
+                to_twin(out, lo + i, lo + codes.index(twin))
+    return out
