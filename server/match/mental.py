@@ -46,7 +46,8 @@ _DISTURBANCES = (
      "with psychotic disturbance"),
     (re.compile(r"\b(agitation|agitated|aggression|aggressive|combative|violent|hitting|striking)\b"),
      "with agitation"),
-    (re.compile(r"\b(wandering|wanders|disinhibition|disinhibited|undress\w*|sexually inappropriate|sundowning)\b"),
+    (re.compile(r"\b(wandering|wanders|disinhibition|disinhibited|undress\w*|sexually inappropriate|sundowning|"
+                r"sleep disturbance|sleep disturbances|sleep disturb|day night reversal)\b"),
      "with other behavioral disturbance"),
     (re.compile(r"\b(apathy|apathetic|depression|depressed|depressive)\b"), "with mood disturbance"),
     (re.compile(r"\b(anxiety|anxious)\b"), "with anxiety"))
