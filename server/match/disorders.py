@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from server.match.implied import RELATIVE_USE, undenied
-from server.match.rerank import CLASH_PENALTY, to_twin
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
 from server.systems import ICD10CM
 
 SYMPTOM = CLASH_PENALTY
@@ -78,8 +78,7 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
         counseling = not relative and bool(_COUNSELING.search(text))
         if not (relative or counseling):
             continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         now = relative and bool(_CURRENT.search(text))
         use = [lo + k for k, c in enumerate(codes) if c.startswith(USE_CODES) or (now and c.startswith(FAMILY_HISTORY))]
         target = [lo + k for k, c in enumerate(codes) if (c == IN_FAMILY if relative else c.startswith(COUNSELING))]

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from server.match.rerank import to_twin
+from server.match.rerank import entry_codes, to_twin
 from server.systems import ICD10CM
 
 EXTERNAL_CAUSE = ("V", "W", "X", "Y")
@@ -74,8 +74,7 @@ def open_bite(scores: np.ndarray, batch, sub) -> np.ndarray:
     for n, q in enumerate(batch.queries):
         if not _BITE.search(q.variants[0].text):
             continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         for i, code in enumerate(codes):
             if code[:3] in _OPEN_WOUNDS and len(code) > 6 and code[5] in "1234":
                 twin = code[:5] + OPEN_BITE + code[6:]
@@ -117,8 +116,7 @@ def suspected_maltreatment(scores: np.ndarray, batch, sub) -> np.ndarray:
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         if not any(code.startswith(("T74", "T76")) for code in codes):
             continue
         kinds = {k for k, pattern in _MALTREATMENT_KIND if any(pattern.search(v.text) for v in q.variants)}

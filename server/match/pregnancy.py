@@ -13,7 +13,7 @@ import numpy as np
 
 from server.match.implied import WEEK_WORDS
 from server.match.normalize import word_set
-from server.match.rerank import CLASH_PENALTY, to_twin
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
 from server.systems import ICD10CM
 
 CHAPTER = ("O", "Z3")
@@ -83,8 +83,7 @@ def by_gravida(scores: np.ndarray, batch, sub) -> np.ndarray:
         number = next((g for g in (gravida(v.text) for v in q.variants) if g), None)
         if number is None:
             continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         families = [next((f for f in _BY_GRAVIDA if code.startswith(f)), None) if code[0] in "OZ" else None
                     for code in codes]
         age = next((k for k, words in _AGED.items() if words & word_set(q.variants[-1].text)), None)

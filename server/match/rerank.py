@@ -25,6 +25,12 @@ _HISTORICAL, _HISTORY_CODE = features.NAMES.index("historical"), features.NAMES.
 HISTORY_PENALTY = 0.5  # a historical entry ("former smoker, quit 2015") is coded by its personal-history code
 
 
+def entry_codes(batch, sub, n: int) -> tuple[int, int, list[str]]:
+    """The ranking rules' view of entry n: its first and past-last candidate rows and their codes."""
+    lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+    return lo, hi, [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+
+
 def to_twin(scores: np.ndarray, i: int, twin: int) -> None:
     """The ranking rules' swap: the twin takes the higher of the two scores, row i the lower."""
     scores[twin], scores[i] = max(scores[twin], scores[i]), min(scores[twin], scores[i])

@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from server.match.rerank import CLASH_PENALTY, to_twin
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
 from server.systems import ICD10CM, SDOHCC
 
 ACCESS, LITERACY = "digital-access", "digital-literacy"
@@ -30,8 +30,7 @@ def digital(scores: np.ndarray, batch, sub) -> np.ndarray:
         text = q.variants[0].text
         if not _NO_DEVICE.search(text) or _SKILLS.search(text):
             continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         if LITERACY in codes and ACCESS in codes:
             i, j = lo + codes.index(LITERACY), lo + codes.index(ACCESS)
             out[j] = max(out[i], out[j])
@@ -53,8 +52,7 @@ def unsheltered(scores: np.ndarray, batch, sub) -> np.ndarray:
     for n, q in enumerate(batch.queries):
         if not _UNSHELTERED.search(q.variants[0].text):
             continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         if UNSHELTERED not in codes:
             continue
         for i, code in enumerate(codes):

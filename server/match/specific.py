@@ -25,7 +25,7 @@ from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
 from server.match.implied import undenied
 from server.match.normalize import STOPWORDS, normalize, word_set, words
-from server.match.rerank import CLASH_PENALTY, to_twin
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
 from server.systems import ICD10CM, SNOMED
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
@@ -474,8 +474,7 @@ def _mood_episode(scores: np.ndarray, batch, sub) -> np.ndarray:
         severity = _SEVERITIES & said
         if len(kinds) != 1 and len(severity) != 1:
             continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         fits = {}  # row -> True when the code says what the entry states, False when it says otherwise
         for i, code in enumerate(codes):
             if not code.startswith(("F31", "F32", "F33")):
@@ -558,8 +557,7 @@ def _hypertensive(scores: np.ndarray, batch, sub) -> np.ndarray:
         if len(named) != 1:
             continue
         parts, combo = named[0]
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         combos = [lo + i for i, code in enumerate(codes) if code.startswith(combo)]
         if not combos:
             continue
@@ -582,8 +580,7 @@ def _old_infarction(scores: np.ndarray, batch, sub) -> np.ndarray:
     for n, q in enumerate(batch.queries):
         if not q.assertion.historical:
             continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         for i, code in enumerate(codes):
             if code.startswith(("I21", "I22")):
                 if OLD_INFARCTION in codes:
@@ -633,8 +630,7 @@ def _stated_level(scores: np.ndarray, batch, sub) -> np.ndarray:
         named = _named_families(q.reading) if level and not ("abuse" in said and _DEPENDENCE & said) else ()
         if len(named) != 1:
             continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         for i, code in enumerate(codes):
             if code[:3] in named and len(code) > 4 and code[4] in "129" and code[4] != level:
                 twin = code[:4] + level + code[5:]
@@ -683,8 +679,7 @@ def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        codes = [sub.codes[c] for c in batch.cand_concept[lo:hi].tolist()]
+        lo, hi, codes = entry_codes(batch, sub, n)
         if not any(c[:3] in _UNSPECIFIED_SEVERITY for c in codes):
             continue
         said = said_words(q)
