@@ -74,7 +74,8 @@ def load(path: Path = ABBREVIATIONS_FILE) -> dict[str, tuple[Sense, ...]]:
     return {k: tuple(v) for k, v in table.items()}
 
 
-def _senses(table, span: list[str], previous: str, allow_ordinary: bool, following: str = "") -> tuple[Sense, ...] | None:
+def _senses(table, span: list[str], previous: str, allow_ordinary: bool,
+            following: str = "") -> tuple[Sense, ...] | None:
     key = " ".join(span)
     if key in PLACES and (previous in _BEFORE_PLACE or following in _AFTER_PLACE):
         return (Sense(PLACES[key], "shorthand", False),)

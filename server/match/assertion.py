@@ -112,7 +112,8 @@ def _longest(table, toks: list[str], i: int) -> int:
     return 0
 
 
-_HOW = frozenset("treated and successfully fully completely now achieved".split())  # "treated and cured", "SVR12 achieved"
+# "treated and cured", "SVR12 achieved"
+_HOW = frozenset("treated and successfully fully completely now achieved".split())
 _DATE = re.compile(r"^((19|20)\d\d|\d{1,2}/\d{2,4})$")
 
 

@@ -146,7 +146,7 @@ def _region(token: str) -> str | None:
     return _REGION[first] if last == first else _SPANNING.get((first, last))
 
 
-_SEVERITIES = frozenset({"mild", "moderate", "severe"})
+SEVERITIES = frozenset({"mild", "moderate", "severe"})
 _NOW = frozenset({"currently", "presently", "current", "now"})
 _EPISODES = frozenset({"depressed", "manic", "hypomanic", "mixed"})
 
@@ -170,7 +170,7 @@ def _age_group(tokens: list[str]) -> str | None:
 def _severity_and_episode(tokens: list[str]) -> list[str]:
     out = []
     for i, token in enumerate(tokens):
-        if token == "severity" and ({out[-1] if out else ""} | set(tokens[i + 1:i + 2])) & _SEVERITIES:
+        if token == "severity" and ({out[-1] if out else ""} | set(tokens[i + 1:i + 2])) & SEVERITIES:
             continue
         if token in _NOW and tokens[i + 1:i + 2] and tokens[i + 1] in _EPISODES and "bipolar" in tokens:
             out += ["current", "episode"]

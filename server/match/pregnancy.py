@@ -86,7 +86,8 @@ def by_gravida(scores: np.ndarray, batch, sub) -> np.ndarray:
         lo, hi, codes = entry_codes(batch, sub, n)
         families = [next((f for f in _BY_GRAVIDA if code.startswith(f)), None) if code[0] in "OZ" else None
                     for code in codes]
-        age = next((k for k, words in _AGED.items() if words & word_set(q.variants[-1].text)), None)
+        said = frozenset().union(*(word_set(v.text) for v in q.variants))
+        age = next((k for k, words in _AGED.items() if words & said), None)
         for i, (code, family) in enumerate(zip(codes, families)):
             trimester = code[len(family):] if family else code[-1]
             if age and code.startswith(_HIGH_RISK):  # O09.91 "high risk, unspecified"

@@ -23,7 +23,7 @@ import numpy as np
 from server.match import disorders, features, injury, poisoning, pregnancy, social
 from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
-from server.match.implied import undenied
+from server.match.implied import SEVERITIES, undenied
 from server.match.normalize import STOPWORDS, normalize, word_set, words
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
 from server.systems import ICD10CM, SNOMED
@@ -379,6 +379,7 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
 
 
 _HEAD_END = re.compile(r",| of | with | without | due to | to | for | at | from | on | in | and | or ")
+_WEAK_HEAD = frozenset("use disorder disorders disease syndrome condition problem problems symptoms episode".split())
 
 
 @lru_cache(maxsize=65536)
@@ -386,9 +387,6 @@ def _head_words(display: str) -> frozenset:
     """The words of what a code is, before its first "of", "with", comma...: "cutaneous abscess" of
     "Cutaneous abscess of left upper limb", "agoraphobia" of "Agoraphobia with panic disorder"."""
     return word_set(_HEAD_END.split(display.lower(), 1)[0]) - features.GENERIC - _WEAK_HEAD
-
-
-_WEAK_HEAD = frozenset("use disorder disorders disease syndrome condition problem problems symptoms episode".split())
 
 
 def _negative_finding(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
@@ -451,13 +449,11 @@ def _bipolar_two(scores: np.ndarray, batch, sub) -> np.ndarray:
     return np.where(family & ~two, out * NOT_BIPOLAR_TWO, out)
 
 
-_EPISODE = re.compile(r"\b(?:episode|ep|epis|currently) (manic|mania|depressed|depression|depressive|mixed|hypomanic)\b")
+_EPISODE = re.compile(r"\b(?:episode|ep|epis|currently) "
+                      r"(manic|mania|depressed|depression|depressive|mixed|hypomanic)\b")
 _EPISODE_KIND = {"mania": "manic", "depression": "depressed", "depressive": "depressed"}
 _DISPLAY_EPISODE = re.compile(r"current episode (manic|depressed|mixed|hypomanic)")
 _EITHER_SEVERITY = {"F31.30": {"mild": "F31.31", "moderate": "F31.32"}}  # "mild or moderate severity, unspecified"
-
-
-_SEVERITIES = frozenset({"mild", "moderate", "severe"})
 
 
 def _mood_episode(scores: np.ndarray, batch, sub) -> np.ndarray:
@@ -471,7 +467,7 @@ def _mood_episode(scores: np.ndarray, batch, sub) -> np.ndarray:
     for n, q in enumerate(batch.queries):
         kinds = {_EPISODE_KIND.get(m[1], m[1]) for v in q.variants for m in _EPISODE.finditer(v.text)}
         said = said_words(q)
-        severity = _SEVERITIES & said
+        severity = SEVERITIES & said
         if len(kinds) != 1 and len(severity) != 1:
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
@@ -481,7 +477,7 @@ def _mood_episode(scores: np.ndarray, batch, sub) -> np.ndarray:
                 continue
             display = sub.displays[batch.cand_concept[lo + i]].lower()
             episode = _DISPLAY_EPISODE.search(display)
-            stated = _SEVERITIES & word_set(display)
+            stated = SEVERITIES & word_set(display)
             fits[lo + i] = not (len(kinds) == 1 and episode and episode[1] not in kinds
                                 or len(severity) == 1 and stated and not stated & severity)
         for i in [r for r, fit in fits.items() if not fit]:
@@ -644,8 +640,10 @@ HEAD_NAMED_BELOW = 0.6  # a first code scoring this much or more was read from t
 
 def _head_named(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An entry whose first clause is a term of its own ("Psychosis NOS - disorganized speech, ...",
-    "Strep throat - rapid strep +, ...") is that term's code unless its first code is of the same
-    category (a later clause's refinement): the named code takes the first code's score."""
+    "Strep throat - rapid strep +, ...") is that term's code when its first code was read from the
+    other clauses alone: of another category (not a later clause's refinement), scoring under
+    HEAD_NAMED_BELOW, saying none of the entry's words, the entry carrying no assertion. The named
+    code then takes the first code's score."""
     out = scores.copy()
     for n, q in enumerate(batch.queries):
         if q.clauses < 2 or not q.head:
@@ -653,7 +651,7 @@ def _head_named(scores: np.ndarray, batch, sub) -> np.ndarray:
         named = {int(sub.term_concept[t]) for t in sub.exact.get(q.head, ())}
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
         rows = [i for i in range(lo, hi) if int(batch.cand_concept[i]) in named]
-        if not rows or hi == lo:
+        if not rows:
             continue
         j = max(rows, key=lambda i: out[i])
         i = lo + int(np.argmax(out[lo:hi]))
