@@ -226,69 +226,70 @@ def _as_noun(tokens: list[str], adjective: str, noun: str, qualified: frozenset)
 def implied(tokens: list[str]) -> list[str]:
     """The entry's (normalized) tokens as a coder reads them: each in its place, words added at the end."""
     out = list(tokens)
-    if not TRIMESTER_SAID & set(tokens):
+    present, text = set(tokens), " ".join(tokens)
+    if not TRIMESTER_SAID & present:
         weeks = _gestational_weeks(tokens)
         if weeks is not None:
             out += [trimester(weeks), "trimester"]
     parts = {p for t in tokens for p in t.split("/")}  # "labor/delivery"
     if _PRETERM & parts and _BIRTH & parts and (len(_all_weeks(tokens)) > 1 or _BEFORE & parts):
         out += ["supervision", "of", "pregnancy", "with", "history", "of", "pre-term", "labor"]
-    if "multigravida" not in tokens and any((m := _LATER_GRAVIDA.match(t)) and (m.group(2) or _PREGNANCY & set(tokens))
+    if "multigravida" not in tokens and any((m := _LATER_GRAVIDA.match(t)) and (m.group(2) or _PREGNANCY & present)
                                             for t in tokens):
         out.append("multigravida")
-    if "ama" in tokens and "elderly" not in tokens and (_PREGNANCY & set(tokens)
+    if "ama" in tokens and "elderly" not in tokens and (_PREGNANCY & present
                                                         or any(_GRAVIDA.match(t) for t in tokens)):
         out.append("elderly")
-    if not REGIONS & set(tokens):
+    if not REGIONS & present:
         out = [_region(t) or t for t in out]
-    if _FRACTURE & set(tokens):
+    if _FRACTURE & present:
         out = [_BONE.get(t, t) for t in out]
     if _LONG_BONES & set(out):
         out = [_END.get(t, t) for t in out]
-    if "severity" in tokens or _NOW & set(tokens):
+    if "severity" in tokens or _NOW & present:
         out = _severity_and_episode(out)
     abscess = any(t == "abscess" and tokens[i - 1:i] not in (["no"], ["without"]) for i, t in enumerate(tokens))
-    if _SKIN_INFECTION & set(tokens) and "limb" not in tokens:
+    if _SKIN_INFECTION & present and "limb" not in tokens:
         limbs = _CELLULITIS_LIMB if "cellulitis" in tokens and not abscess else _LIMB
         out = [limbs.get(t, t) for t in out if t != "upper" or "arm" not in tokens]  # "upper arm": upper limb
         if any(t in limbs for t in tokens):  # "R forearm at injection site" is no L03.818 "... other sites"
             out = ["at" if t in ("site", "sites") else t for t in out]
-    elif _WOUNDED & set(tokens):
+    elif _WOUNDED & present:
         out = [_LOWER_LEG.get(t, t) for t in out]
     if abscess and "skin" in tokens:  # L02: "cutaneous abscess" ("no abscess on US": a cellulitis)
         out = ["cutaneous" if t == "skin" else t for t in out]
     elif abscess and any(t.endswith("limb") for t in out) and "cutaneous" not in tokens:  # L02.41-
         out.append("cutaneous")
-    if _PRESSURE_ULCER & set(tokens) and "region" not in tokens:  # L89.15-: "pressure ulcer of sacral region"
+    if _PRESSURE_ULCER & present and "region" not in tokens:  # L89.15-: "pressure ulcer of sacral region"
         out = [_ULCER_SITE.get(t, t) for t in out]
     if "diabetic" in tokens and "type" in tokens and "diabetes" not in tokens:
         out = _as_noun(out, "diabetic", "diabetes", _DIABETIC_WHAT)
-    if _DIABETES & set(tokens) and "hyperglycemia" not in tokens and _POORLY_CONTROLLED.search(" ".join(tokens)):
+    if _DIABETES & present and "hyperglycemia" not in tokens and _POORLY_CONTROLLED.search(text):
         out += ["with", "hyperglycemia"]  # the index: diabetes, poorly controlled - by type, with hyperglycemia
-    if ("gdm" in tokens or "gestational" in tokens and _DIABETES & set(tokens)) and "controlled" not in tokens:
-        control = next((c for drugs, c in _GDM_CONTROL if drugs & set(tokens)), None)
+    if ("gdm" in tokens or "gestational" in tokens and _DIABETES & present) and "controlled" not in tokens:
+        control = next((c for drugs, c in _GDM_CONTROL if drugs & present), None)
         out += control.split() if control else []
     if "epileptic" in tokens:
         out = _as_noun(out, "epileptic", "epilepsy", _EPILEPTIC_WHAT)
-    if _INTRACTABLE_OF & set(tokens) and not _DIABETES & set(tokens):
+    if _INTRACTABLE_OF & present and not _DIABETES & present:
         out = _replace(out, _NOT_CONTROLLED)
-    if _PREECLAMPSIA & set(tokens):  # "without severe features" is O14.0- mild to moderate
+    if _PREECLAMPSIA & present:  # "without severe features" is O14.0- mild to moderate
         out = _replace(out, _FEATURES)
-    if _HEART_FAILURE & set(tokens) and _EXACERBATION & set(tokens) and "chronic" in tokens and "acute" not in tokens:
+    if _HEART_FAILURE & present and _EXACERBATION & present and "chronic" in tokens and "acute" not in tokens:
         out = [w for t in out for w in (["acute", "on", "chronic"] if t == "chronic" else [t])]  # I50.23
-    if _STROKE_DEFICIT & set(tokens) and _STROKE & set(tokens) and _SINCE & set(tokens) and "following" not in tokens:
+    if _STROKE_DEFICIT & present and _STROKE & present and _SINCE & present and "following" not in tokens:
         out += ["following", "cerebral", "infarction"]
-    if _HEMI & set(tokens) and not any("dominant" in t or t == "nondom" for t in tokens):
-        out += [side for sides, side in _SIDE_DOMINANCE if sides & set(tokens)][:1]
-    if RELATIVE_USE.search(" ".join(tokens)) and "in family" not in " ".join(tokens):  # Z63.72
+    if _HEMI & present and not any("dominant" in t or t == "nondom" for t in tokens):
+        out += [side for sides, side in _SIDE_DOMINANCE if sides & present][:1]
+    if RELATIVE_USE.search(text) and "in family" not in text:  # Z63.72
         out += ["alcoholism", "in", "family"]
-    if "hyperemesis" in tokens and _METABOLIC & set(tokens):  # O21.1 "... with metabolic disturbance"
+    if "hyperemesis" in tokens and _METABOLIC & present:  # O21.1 "... with metabolic disturbance"
         out += ["with", "metabolic", "disturbance"]
-    if "sciatica" in tokens and ("lbp" in tokens or "low back pain" in " ".join(tokens)):  # M54.4- lumbago
+    if "sciatica" in tokens and ("lbp" in tokens or "low back pain" in text):  # M54.4- lumbago
         out += ["lumbago"]
-    if _NOT_TAKEN & set(tokens) and _COST & set(tokens) and "hardship" not in tokens:
+    if _NOT_TAKEN & present and _COST & present and "hardship" not in tokens:
         out += ["due", "to", "financial", "hardship"]
-    if _MALTREATMENT & set(tokens) and not {"child", "adult"} & set(tokens):
+    if _MALTREATMENT & present and not {"child", "adult"} & present:
         group = _age_group(tokens)
         if group:
             out.append(group)

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from server.match.rerank import entry_codes, to_twin
+from server.match.rerank import entry_codes, to_twin, to_twins
 from server.systems import ICD10CM
 
 EXTERNAL_CAUSE = ("V", "W", "X", "Y")
@@ -75,11 +75,8 @@ def open_bite(scores: np.ndarray, batch, sub) -> np.ndarray:
         if not _BITE.search(q.variants[0].text):
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
-        for i, code in enumerate(codes):
-            if code[:3] in _OPEN_WOUNDS and len(code) > 6 and code[5] in "1234":
-                twin = code[:5] + OPEN_BITE + code[6:]
-                if twin in codes:
-                    to_twin(out, lo + i, lo + codes.index(twin))
+        to_twins(out, lo, codes, lambda code: code[:5] + OPEN_BITE + code[6:]
+                 if code[:3] in _OPEN_WOUNDS and len(code) > 6 and code[5] in "1234" else None)
     return out
 
 
@@ -122,12 +119,13 @@ def suspected_maltreatment(scores: np.ndarray, batch, sub) -> np.ndarray:
         kinds = {k for k, pattern in _MALTREATMENT_KIND if any(pattern.search(v.text) for v in q.variants)}
         words = {w for v in q.variants for w in v.text.split()}
         ages = {age for age, word in (("1", "adult"), ("2", "child")) if word in words}
-        for i, code in enumerate(codes):
+        suspected = q.assertion.uncertain
+
+        def twin_of(code: str) -> str | None:
             if not code.startswith(("T74", "T76")) or len(code) < 7 or code[5] not in "12":
-                continue
+                return None
             kind = next(iter(kinds)) if len(kinds) == 1 and code[4] == "9" else code[4]
             age = next(iter(ages)) if len(ages) == 1 else code[5]
-            twin = ("T76" if q.assertion.uncertain else code[:3]) + "." + kind + age + code[6:]
-            if twin != code and twin in codes:
-                to_twin(out, lo + i, lo + codes.index(twin))
+            return ("T76" if suspected else code[:3]) + "." + kind + age + code[6:]
+        to_twins(out, lo, codes, twin_of)
     return out

@@ -13,7 +13,7 @@ import numpy as np
 
 from server.match.implied import WEEK_WORDS
 from server.match.normalize import word_set
-from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_twins
 from server.systems import ICD10CM
 
 CHAPTER = ("O", "Z3")
@@ -84,17 +84,14 @@ def by_gravida(scores: np.ndarray, batch, sub) -> np.ndarray:
         if number is None:
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
-        families = [next((f for f in _BY_GRAVIDA if code.startswith(f)), None) if code[0] in "OZ" else None
-                    for code in codes]
         said = frozenset().union(*(word_set(v.text) for v in q.variants))
         age = next((k for k, words in _AGED.items() if words & said), None)
-        for i, (code, family) in enumerate(zip(codes, families)):
+
+        def twin_of(code: str) -> str | None:
+            family = next((f for f in _BY_GRAVIDA if code.startswith(f)), None) if code[0] in "OZ" else None
             trimester = code[len(family):] if family else code[-1]
             if age and code.startswith(_HIGH_RISK):  # O09.91 "high risk, unspecified"
                 family = age
-            if family is None:
-                continue
-            twin = _BY_GRAVIDA[family][number - 1] + trimester
-            if twin != code and twin in codes:
-                to_twin(out, lo + i, lo + codes.index(twin))
+            return _BY_GRAVIDA[family][number - 1] + trimester if family else None
+        to_twins(out, lo, codes, twin_of)
     return out

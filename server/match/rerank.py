@@ -36,6 +36,14 @@ def to_twin(scores: np.ndarray, i: int, twin: int) -> None:
     scores[twin], scores[i] = max(scores[twin], scores[i]), min(scores[twin], scores[i])
 
 
+def to_twins(scores: np.ndarray, lo: int, codes: list[str], twin_of) -> None:
+    """to_twin for each of an entry's candidates (codes, from row lo) whose twin_of(code) is another."""
+    for i, code in enumerate(codes):
+        twin = twin_of(code)
+        if twin and twin != code and twin in codes:
+            to_twin(scores, lo + i, lo + codes.index(twin))
+
+
 @dataclass
 class Reranker:
     model: object  # HistGradientBoostingClassifier

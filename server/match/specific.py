@@ -25,7 +25,7 @@ from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
 from server.match.implied import SEVERITIES, undenied
 from server.match.normalize import STOPWORDS, normalize, word_set, words
-from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin, to_twins
 from server.systems import ICD10CM, SNOMED
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
@@ -485,11 +485,14 @@ def _mood_episode(scores: np.ndarray, batch, sub) -> np.ndarray:
             if twins:  # the code of the stated episode and severity takes its place
                 to_twin(out, i, max(twins, key=lambda r: out[r]))
             out[i] *= CLASH_PENALTY
-        for i, code in enumerate(codes):
-            named = [twin for word, twin in _EITHER_SEVERITY.get(code, {}).items() if word in said]
-            if len(named) == 1 and named[0] in codes:
-                to_twin(out, lo + i, lo + codes.index(named[0]))
+        to_twins(out, lo, codes, lambda code: _either_severity(code, said))
     return out
+
+
+def _either_severity(code: str, said: frozenset) -> str | None:
+    """F31.30's twin of the one severity the entry says, if it says one."""
+    named = [twin for word, twin in _EITHER_SEVERITY.get(code, {}).items() if word in said]
+    return named[0] if len(named) == 1 else None
 
 
 def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
@@ -627,11 +630,8 @@ def _stated_level(scores: np.ndarray, batch, sub) -> np.ndarray:
         if len(named) != 1:
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
-        for i, code in enumerate(codes):
-            if code[:3] in named and len(code) > 4 and code[4] in "129" and code[4] != level:
-                twin = code[:4] + level + code[5:]
-                if twin in codes:
-                    to_twin(out, lo + i, lo + codes.index(twin))
+        to_twins(out, lo, codes, lambda code: code[:4] + level + code[5:]
+                 if code[:3] in named and len(code) > 4 and code[4] in "129" else None)
     return out
 
 
@@ -683,13 +683,13 @@ def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
         said = said_words(q)
         severity = next((letter for word, letter in _DEMENTIA_SEVERITY.items() if word in said), None)
         underlying = any(_UNDERLYING.search(v.text) for v in q.variants)
-        for i, code in enumerate(codes):
+
+        def twin_of(code: str) -> str | None:
             if code[:3] not in _UNSPECIFIED_SEVERITY or len(code) < 6:
-                continue
+                return None
             family = "F02" if underlying and code[:3] == "F03" else code[:3]
-            twin = f"{family}.{severity or _UNSPECIFIED_SEVERITY[family]}{code[5:]}"
-            if twin != code and twin in codes:
-                to_twin(out, lo + i, lo + codes.index(twin))
+            return f"{family}.{severity or _UNSPECIFIED_SEVERITY[family]}{code[5:]}"
+        to_twins(out, lo, codes, twin_of)
     return out
 
 
@@ -700,12 +700,8 @@ def _cigarettes(scores: np.ndarray, batch, sub) -> np.ndarray:
     for n, q in enumerate(batch.queries):
         if not any(_CIGARETTES.search(v.text) for v in q.variants):
             continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        for i in range(lo, hi):
-            code = sub.codes[batch.cand_concept[i]]
-            twin = sub.code_index.get("F17.21" + code[-1]) if code.startswith("F17.20") else None
-            for j in np.flatnonzero(batch.cand_concept[lo:hi] == twin).tolist() if twin is not None else ():
-                to_twin(out, i, lo + j)
+        lo, hi, codes = entry_codes(batch, sub, n)
+        to_twins(out, lo, codes, lambda code: "F17.21" + code[-1] if code.startswith("F17.20") else None)
     return out
 
 
