@@ -393,3 +393,44 @@ def test_a_missing_device_is_digital_access_not_literacy(engine):
                                   "Doesn't know how to log into the patient portal"], ["sdoh"], 3)
     assert [r.results[0].candidates[0].code for r in results] == ["digital-access", "digital-literacy"]
     assert results[0].results[0].decision == "auto"  # "no laptop" states the need: not a negated entry
+
+
+def test_an_assessment_line_that_ends_by_naming_its_diagnosis_is_that_diagnosis(engine):
+    assert top(engine, ["Sudden surges of terror with palpitations, ER workup negative twice. Panic disorder - "
+                        "start sertraline."]) == ["F41.0"]
+
+
+def test_a_qualifier_the_entry_denies_leaves_the_plain_sibling(engine):
+    assert top(engine, ["Alcohol withdrawal day 2, CIWA 12, tremor, no hx DTs or seizures",
+                        "Chronic alcoholic, intoxicated on arrival, no withdrawal or delirium",
+                        "HTN, uncontrolled on lisinopril, no CKD or heart dz"]) == ["F10.230", "F10.220", "I10"]
+
+
+def test_a_planned_follow_up_is_no_subsequent_encounter(engine):
+    assert top(engine, ["Closed displaced fx neck of R 5th metacarpal after punching a door, ulnar gutter splint, "
+                        "ortho f/u", "FX L DIST RADIUS F/U"]) == ["S62.336A", "S52.502D"]
+
+
+def test_paranoid_schizophrenia_is_a_type_the_entry_names(engine):
+    assert top(engine, ["schizophrenia, chronic, off meds while incarcerated -- AH & persecutory beliefs returned, "
+                        "restarted risperidone 3mg",
+                        "Schizophrenia, paranoid type, stable on LAI"]) == ["F20.9", "F20.0"]
+
+
+def test_an_infarction_is_acute_for_four_weeks_and_an_age_group_needs_an_age(engine):
+    assert top(engine, ["s/p NSTEMI 2 wks ago, cath with DES, on DAPT", "h/o NSTEMI 2019, on statin",
+                        "Primigravida at 9 wks, first OB visit, no complications"]) == ["I21.4", "I25.2", "Z34.01"]
+
+
+def test_pregnancy_and_puerperium_codes_are_read_from_what_the_entry_says(engine):
+    assert top(engine, ["PREG W/ OUD-3RD TRI", "25 wks pregnant, drinking 3-4 beers on weekends",
+                        "Preeclampsia, postpartum onset, day 3", "Anemia, 2 wks postpartum, Hgb 8.4",
+                        "OUD in sustained remission on buprenorphine, two years after delivery"]) == \
+        ["O99.323", "O99.312", "O14.95", "O90.81", "F11.21"]
+
+
+def test_shorthand_read_by_its_neighbours_in_a_sentence():
+    assert "morbid obesity" not in expand(tokens(normalize("SSI $943/mo, rent takes most of it")))[-1].text
+    assert expand(tokens(normalize("lac R thumb, NV intact")))[1].text.endswith("neurovascularly intact")
+    assert "chlamydia" not in expand(tokens(normalize("fell, CT head neg")))[1].text
+    assert expand(tokens(normalize("PREG W/ OUD-2ND TRI")))[1].text.endswith("opioid use disorder 2nd trimester")

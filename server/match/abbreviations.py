@@ -21,6 +21,7 @@ ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant li
 # Units of a dose, a result or a time: "sertraline 25 mg" is not myasthenia gravis, "3 mo ago" no
 # morbid obesity.
 UNITS = frozenset("mg mcg g ml cc mmol meq iu u units kg lb lbs mm cm mo mos wk wks yr yrs hr hrs mi".split())
+_ORDINALS = frozenset({"1st", "2nd", "3rd"})
 _NUMBER = re.compile(r"^\d+([.,/]\d+)?$")
 # After a number, the only sense an ambiguous abbreviation has ("1 ppd" is a smoker's packs per day);
 # after a result, a test's ("POS PPD" is a positive tuberculin skin test, not postpartum depression).
@@ -124,13 +125,14 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
             token = toks[i]
             parts = _keep_slashed(token.strip("/").split("/"), table)
             halves = token.split("-")
-            if len(parts) == 1 and any(table.get(h) for h in halves) and all(h.isalpha() for h in halves):
-                parts = halves  # "DEP-IN REMISSION", "ALC-INDUCED", "Z-WCC"; not "GAD-7"
+            if len(parts) == 1 and any(table.get(h) for h in halves) and all(
+                    h.isalpha() or h in _ORDINALS for h in halves):
+                parts = halves  # "DEP-IN REMISSION", "ALC-INDUCED", "Z-WCC", "OUD-2ND TRI"; not "GAD-7"
             if len(parts) > 1 and any(table.get(p) for p in parts):
                 for j, part in enumerate(parts):
                     if j:
                         out.append(("/", None))
-                    out.append((part, _senses(table, [part], previous, True)))
+                    out.append((part, _senses(table, [part], parts[j - 1] if j else previous, True)))  # "943/mo"
             else:
                 out.append((token, None))
             i += 1

@@ -212,8 +212,9 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
             score[c] = score.get(c, 0.0) + EXACT_BONUS
         best = sorted(score, key=lambda c: -score[c])[:MAX_CONCEPTS]
         q = queries[n]
-        if q.clauses > 1:  # a first clause that is a term of its own: its code is a candidate
-            best += list(dict.fromkeys(int(sub.term_concept[t]) for t in sub.exact.get(q.head, ())
+        if q.clauses > 1:  # a clause that is a term of its own: its code is a candidate
+            best += list(dict.fromkeys(int(sub.term_concept[t]) for clause in (q.head, *q.later)
+                                       for t in sub.exact.get(clause, ())
                                        if t not in skip and int(sub.term_concept[t]) not in best))
         for more, k, least in ((extra, MODERATE_EXTRA, 0.0), (heads, HEAD_EXTRA, HEAD_LEAST)):
             if more and more[n]:

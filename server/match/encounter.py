@@ -57,7 +57,7 @@ def extend(code: str, display: str, texts: list[str], extensions: dict[str, list
 def _by_encounter(text: str, options: list[list[str]]):
     initial = bool(INITIAL.search(text))
     sequela = not initial and bool(SEQUELA.search(text))
-    subsequent = not initial and bool(SUBSEQUENT.search(text))
+    subsequent = not initial and any(not _planned(text, m) for m in SUBSEQUENT.finditer(text))
     healing = None if initial else next((name for name, pattern in HEALING if pattern.search(text)), None)
     titles = [(c, d, d.lower()) for c, d in options]
     fracture = any("open fracture" in t for _, _, t in titles)
@@ -79,6 +79,20 @@ def _by_encounter(text: str, options: list[list[str]]):
                                                  or want == ["sequela"]):
                 return c, d, why + (", open fracture" if opened else "")
     return None
+
+
+# A follow-up the plan arranges is no follow-up encounter: "..., ulnar gutter splint, ortho f/u",
+# "burn clinic f/u", "f/u in 1 wk", "will f/u with PCP".
+_PLAN_BEFORE = frozenset("ortho orthopedics orthopedic clinic pcp will to arrange arranged needs need schedule "
+                         "outpatient outpt and plan surgery hand burn specialist podiatry ent derm wound".split())
+_PLAN_AFTER = frozenset("in with w w/ appt appointment prn arranged scheduled".split())
+
+
+def _planned(text: str, m: re.Match) -> bool:
+    if not m[0].startswith(("f/u", "follow")):
+        return False
+    before, after = text[:m.start()].split()[-1:], text[m.end():].split()[:1]
+    return bool(set(before) & _PLAN_BEFORE or set(after) & _PLAN_AFTER)
 
 
 def _by_stage(text: str, display: str, options: list[list[str]]):

@@ -37,6 +37,8 @@ _PREGNANCY = frozenset(
     "pregnant pregnancy gestation gestational ga iup prenatal antenatal preeclampsia pre-eclampsia eclampsia "
     "hyperemesis gravid gravida preterm labor placenta previa obstetric gdm pih pprom prom primigravida multigravida "
     "primip multip".split())
+_DRINKING = frozenset("drinking drinks beers beer wine liquor".split())
+_ALCOHOL = frozenset("alcohol etoh alcoholic".split())
 _GRAVIDA = re.compile(r"^g\d+p\d+")
 _LATER_GRAVIDA = re.compile(r"^g([2-9]|1\d)(p\d{1,4})?$")  # "G3P2": a multigravida (Z34.8-, O09.52-)
 TRIMESTER_SAID = frozenset({"trimester", "trimesters", "tri"})  # not "first" alone: "first pregnancy"
@@ -281,6 +283,8 @@ def implied(tokens: list[str]) -> list[str]:
         out += ["following", "cerebral", "infarction"]
     if _HEMI & present and not any("dominant" in t or t == "nondom" for t in tokens):
         out += [side for sides, side in _SIDE_DOMINANCE if sides & present][:1]
+    if _DRINKING & present and not _ALCOHOL & present and (_PREGNANCY & present or "trimester" in out):
+        out += ["alcohol", "use"]  # "20 wk pregnant, drinking 2-3 drinks on weekends": O99.312
     if RELATIVE_USE.search(text) and "in family" not in text:  # Z63.72
         out += ["alcoholism", "in", "family"]
     if "hyperemesis" in tokens and _METABOLIC & present:  # O21.1 "... with metabolic disturbance"

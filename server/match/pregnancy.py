@@ -3,7 +3,7 @@
 - a supervision code says whether the pregnancy is the first by the gravida the entry states:
   "G1, routine prenatal visit, 10 wks" is Z34.01 "... normal first pregnancy, first trimester",
   "G3P2" Z34.8- "... other normal pregnancy"; an elderly or young primigravida is O09.51- / O09.61-,
-  a multigravida O09.52- / O09.62-."""
+  a multigravida O09.52- / O09.62-, when the entry states the age ("AMA", "38yo"): else Z34.-."""
 
 from __future__ import annotations
 
@@ -36,6 +36,19 @@ _BY_GRAVIDA = {"Z34.0": ("Z34.0", "Z34.8"), "Z34.8": ("Z34.0", "Z34.8"), "Z34.9"
 # reads "elderly": O09.51-)
 _HIGH_RISK = ("O09.9", "O09.89")
 _AGED = {"O09.51": frozenset({"elderly"}), "O09.61": frozenset({"young"})}
+_OF_AGE = ("O09.51", "O09.52", "O09.61", "O09.62")  # elderly or young: only of a stated age
+_AGE = re.compile(r"\b(\d{2})\s*(?:yo|y/o|yrs? old|years? old|-year-old|y)\b|\bage (\d{2})\b")
+ELDERLY_FROM, YOUNG_UNDER = 35, 16
+
+
+def _stated_age(text: str) -> str | None:
+    """The supervision family an age the entry states in years calls for: O09.51 (35 or more), O09.61
+    (under 16), Z34.0 (neither); None when it states none."""
+    m = _AGE.search(text)
+    if not m:
+        return None
+    years = int(m[1] or m[2])
+    return "O09.51" if years >= ELDERLY_FROM else "O09.61" if years < YOUNG_UNDER else "Z34.0"
 
 
 def gravida(text: str) -> int | None:
@@ -85,13 +98,62 @@ def by_gravida(scores: np.ndarray, batch, sub) -> np.ndarray:
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
         said = frozenset().union(*(word_set(v.text) for v in q.variants))
-        age = next((k for k, words in _AGED.items() if words & said), None)
+        age = next((k for k, words in _AGED.items() if words & said), None) or _stated_age(q.text.lower())
 
         def twin_of(code: str) -> str | None:
             family = next((f for f in _BY_GRAVIDA if code.startswith(f)), None) if code[0] in "OZ" else None
             trimester = code[len(family):] if family else code[-1]
             if age and code.startswith(_HIGH_RISK):  # O09.91 "high risk, unspecified"
                 family = age
+            elif family in _OF_AGE and (age or "Z34.0")[:5] != family[:5]:  # "primigravida 12 wks": Z34.01
+                family = age or "Z34.0"
             return _BY_GRAVIDA[family][number - 1] + trimester if family else None
         to_twins(out, lo, codes, twin_of)
+    return out
+
+
+_POSTPARTUM = re.compile(r"\b(postpartum|post partum|puerperium|puerperal|after delivery|since delivery)\b")
+_NUMBER_WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
+_SINCE_BIRTH = re.compile(rf"\b(\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s*(d|days?|wks?|weeks?|mo|mos|months?|yrs?|years?)\b"
+                          r"(?: \w+)?? (?:postpartum|post partum|after)"
+                          r"|\bday (\d{1,2}) postpartum\b|\bpostpartum day (\d{1,2})\b")
+PUERPERIUM_DAYS = 42  # the puerperium: six weeks from delivery
+_PUERPERIUM_WORDS = frozenset("puerperium complicating the of in other associated with".split())
+
+
+def _in_puerperium(text: str) -> bool:
+    """The entry says the patient delivered, at most six weeks ago ("now 10 days PP"; not "5 mo PP")."""
+    if not _POSTPARTUM.search(text):
+        return False
+    m = _SINCE_BIRTH.search(text)
+    if not m:
+        return True
+    if m[1] is None:
+        return int(m[3] or m[4]) <= PUERPERIUM_DAYS
+    unit, count = m[2][0], _NUMBER_WORDS.get(m[1]) or int(m[1])
+    return count * {"d": 1, "w": 7, "m": 30, "y": 365}[unit] <= PUERPERIUM_DAYS
+
+
+def puerperium(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A condition of the puerperium is coded there: a first code of pregnancy or of no stated time
+    gives its score to its sibling "... complicating the puerperium" (O13.3 -> O13.5 "now 10 days PP"),
+    a code outside the chapter to a puerperium code of the same condition (D64.9 -> O90.81 "Anemia, PP")."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not any(_in_puerperium(v.text) for v in q.variants):
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        said = frozenset().union(*(word_set(v.text) for v in q.variants))
+        i = int(np.argmax(out[lo:hi]))
+        displays = [sub.displays[c].lower() for c in batch.cand_concept[lo:hi].tolist()]
+        if "puerperium" in displays[i] or codes[i].startswith("F53"):
+            continue
+        ours = [j for j, d in enumerate(displays) if "puerperium" in d and codes[j].startswith("O") and (
+            codes[j][:-1] == codes[i][:-1] if codes[i].startswith("O")
+            else word_set(d) - _PUERPERIUM_WORDS <= said)]
+        if ours:
+            j = max(ours, key=lambda r: out[lo + r])
+            out[lo + j], out[lo + i] = out[lo + i], out[lo + j]
     return out

@@ -22,6 +22,8 @@ SHORT_TOKENS = 6  # at most, an entry may have cut words
 # (not "PHQ-9 positive", "COVID-19 pneumonia", "250 mg ...")
 _LOCAL_CODE = re.compile(r"^\s*(?:\d{3,6}(?:\.\d{1,2})?\s*[-:]|[A-Za-z]{2,5}-(?:0\d{1,3}|\d{3,4})\b\s*[-:]?"
                          r"|(?:BH|MH|OTP|SUD|AOD|IOP|PHP|PC)-)\s*(?=[A-Za-z])")  # or a program's tag: "BH-OCD"
+_SENTENCE = re.compile(r"(?<=[.;!?])\s+")
+_LEAD_END = re.compile(r"\s+-+\s+|[,:]")
 _HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
 
 
@@ -50,6 +52,7 @@ class Query:
     unknown: int = 0  # words of the entry the index has never seen (typos, or words it lacks)
     head: str = ""  # the first clause, abbreviations spelled out ("opioid use disorder" of "OUD, on bup")
     clauses: int = 1
+    later: tuple[str, ...] = ()  # later sentences' leads, likewise ("cyclothymia" of "... age 17. Cyclothymia.")
 
 
 def _spelling(reading: str, speller, short: bool) -> tuple[str, list[str]]:
@@ -110,4 +113,16 @@ def prepare(text: str, index) -> Query:
             unique.append(v)
     unknown = sum(1 for w in primary.text.split() if index.speller.unknown(w))
     return Query(entry, parsed.assertion, fixed if fixes else primary.text, unique, unknown, first.text,
-                 max(len(clauses), 1))
+                 max(len(clauses), 1), _sentence_leads(text) if len(clauses) > 1 else ())
+
+
+def _sentence_leads(text: str) -> tuple[str, ...]:
+    """What each sentence after the first opens with, up to a dash, comma or colon, abbreviations
+    spelled out: where an assessment line states its diagnosis ("... CT head neg. Concussion - rest.")."""
+    leads = []
+    for sentence in _SENTENCE.split(text)[1:]:
+        toks = tokens(normalize(_LEAD_END.split(sentence, 1)[0]))
+        if toks:
+            main = abbreviations.expand(toks)
+            leads.append((main[1] if len(main) > 1 else main[0]).text)
+    return tuple(leads)

@@ -148,6 +148,9 @@ def siblings(codes: list[str], billable, display_words: list[frozenset],
     return out
 
 
+_HISTORY_WORDS = frozenset({"hx", "history", "prior", "previous"})
+
+
 def _denied(text: str) -> frozenset:
     """Words a text says are absent: up to features.SCOPE after "without", "w/o", "not", "non" or "no",
     until a "with", a comma or a qualifier that is not the first, which is said ("not intractable",
@@ -155,19 +158,23 @@ def _denied(text: str) -> frozenset:
     "no coma"). Unlike features.polarity, generic words count ("without complications") and so does
     a qualifier after "not". A denial goes on after an "or" ("no suicidal ideation or homicidal
     ideation")."""
-    out, left, listing = set(), 0, False
+    out, left, listing, grace = set(), 0, False, 0
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
     for i, w in enumerate(ws):
         if w in NEGATIONS or (w == "o" and i and ws[i - 1] == "w") or (w in ("or", "nor") and listing):
-            left, listing = features.SCOPE, False
-        elif w in ("with", ",") or (w == "w" and ws[i + 1:i + 2] != ["o"]):
+            left, listing, grace = features.SCOPE, False, 1
+        elif w in ("with", ",") or (w == "w" and ws[i + 1:i + 2] not in (["o"], ["d"])):  # w/d: withdrawal
             left, listing = 0, False
+        elif left and w in _HISTORY_WORDS:  # "no hx w/d seizures or DTs": what is denied follows
+            continue
         elif left and w in features.ALL_QUALIFIERS and left < features.SCOPE:
             left, listing = 0, False  # said, and the scope ends ("without aura intractable")
         elif left and len(w) > 1 and w not in STOPWORDS:
             out.add(w)
             left -= 1
             listing = True
+        elif not left and w not in STOPWORDS and listing and grace:
+            grace -= 1  # the denied name's last word: "no chronic kidney disease or heart disease"
         elif not left and w not in STOPWORDS:
             listing = False
     return frozenset(out)
@@ -243,6 +250,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     promoted code is supported as well as the displaced code's best term supports it)."""
     support = np.arange(len(scores))
     scores = _negative_finding(_only_denied(scores, batch, sub, best_term), batch, sub, best_term)
+    scores = _denied_qualifier(scores, batch, sub)
     scores = disorders.over_symptom(poisoning.by_intent(pregnancy.chapter(scores, batch, sub), batch, sub), batch, sub)
     scores = social.digital(disorders.not_the_patients_use(scores, batch, sub), batch, sub)
     scores = social.unsheltered(scores, batch, sub)
@@ -267,11 +275,12 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    out = _mood_episode(_bipolar_two(_not_unipolar(out, batch, sub), batch, sub), batch, sub)
+    out = _mood_episode(_bipolar_two(_not_unipolar(_paranoid_type(out, batch, sub), batch, sub), batch, sub), batch,
+                        sub)
     out = _hypertensive(out, batch, sub)
     out = _old_infarction(_stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub), batch, sub)
     out = _other_substance(_dementia(pregnancy.by_gravida(out, batch, sub), batch, sub), batch, sub)
-    out = _head_named(_stated_level(out, batch, sub), batch, sub)
+    out = _clause_named(_head_named(_stated_level(out, batch, sub), batch, sub), batch, sub)
     out = injury.open_bite(injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub), batch, sub)
     out = injury.suspected_maltreatment(out, batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
@@ -279,7 +288,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     out, support = _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
     _drug_caused(out, support, batch, sub)
     _unstated_qualifier(out, support, batch, sub)
-    return out, support
+    return pregnancy.puerperium(out, batch, sub), support
 
 
 def _unstated_qualifier(scores: np.ndarray, support: np.ndarray, batch, sub) -> None:
@@ -375,6 +384,42 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
             met = (sub.term_words[t] - denied(sub.terms[t])) & (no | said)
             if met and met <= no or _head_words(sub.displays[batch.cand_concept[i]]) & no:
                 out[i] *= DENIED_ONLY
+    return out
+
+
+_PLAIN = frozenset({"uncomplicated", "unspecified"})
+
+
+def _affirmed(display: str) -> frozenset:
+    return word_set(display) - _denied(display)
+
+
+def _denied_qualifier(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A first code whose qualifier the entry denies gives its score to its plain sibling ("... CIWA 14.
+    no hx w/d seizures or DTs" is F10.230 "... with withdrawal, uncomplicated", not F10.231 "... with
+    withdrawal delirium"; "no w/d or delirium": F10.220, not F10.221)."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not any(_NEGATION.search(v.text) for v in q.variants):
+            continue
+        no = frozenset().union(*(denied(v.text) for v in q.variants)) - said_words(q)
+        lo, hi, codes = entry_codes(batch, sub, n)
+        if not no or not codes:
+            continue
+        i = int(np.argmax(out[lo:hi]))
+        if len(codes[i]) < 6:  # a sibling shares all but the last character of a subcategory
+            continue
+        mine = _affirmed(sub.displays[batch.cand_concept[lo + i]])
+        plain = []
+        for j, code in enumerate(codes):
+            theirs = _affirmed(sub.displays[batch.cand_concept[lo + j]])
+            if (j != i and code[:-1] == codes[i][:-1] and (mine - theirs - _PLAIN) & no
+                    and _PLAIN >= theirs - mine and theirs - mine):
+                plain.append(("uncomplicated" in theirs, lo + j))  # "uncomplicated" before "unspecified"
+        if plain:
+            to_twin(out, lo + i, max(plain)[1])
     return out
 
 
@@ -570,9 +615,19 @@ def _hypertensive(scores: np.ndarray, batch, sub) -> np.ndarray:
 OLD_INFARCTION = "I25.2"
 
 
+_AGO = re.compile(r"\b(\d{1,2})\s*(d|days?|wks?|weeks?)\s+ago\b|\b(yesterday|last week|this week)\b", re.IGNORECASE)
+ACUTE_DAYS = 28  # an infarction is acute (I21) for four weeks from its onset
+
+
+def _within_four_weeks(text: str) -> bool:
+    m = _AGO.search(text)
+    return bool(m) and (m[3] is not None or int(m[1]) * (1 if m[2].startswith("d") else 7) <= ACUTE_DAYS)
+
+
 def _old_infarction(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A myocardial infarction the entry says is history ("h/o NSTEMI 2022") is I25.2 "Old myocardial
-    infarction": an acute one (I21, I22) gives it its score and scores CLASH_PENALTY."""
+    infarction": an acute one (I21, I22) gives it its score and scores CLASH_PENALTY; within four weeks
+    of it ("s/p NSTEMI 3 wks ago") the acute code takes I25.2's place."""
     if sub.system != ICD10CM:
         return scores
     out = scores.copy()
@@ -580,6 +635,11 @@ def _old_infarction(scores: np.ndarray, batch, sub) -> np.ndarray:
         if not q.assertion.historical:
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
+        acute = [lo + i for i, code in enumerate(codes) if code.startswith(("I21", "I22"))]
+        if _within_four_weeks(q.text):  # "s/p NSTEMI 3 wks ago": still I21 (guideline I.C.9.e.1)
+            if acute and OLD_INFARCTION in codes:
+                to_twin(out, lo + codes.index(OLD_INFARCTION), max(acute, key=lambda r: out[r]))
+            continue
         for i, code in enumerate(codes):
             if code.startswith(("I21", "I22")):
                 if OLD_INFARCTION in codes:
@@ -612,6 +672,7 @@ def _other_substance(scores: np.ndarray, batch, sub) -> np.ndarray:
 
 
 _DEPENDENCE = frozenset("dependence dependent addiction addicted".split())
+_USE_DISORDER = frozenset({"use", "disorder"})  # denied: "benzo intoxication, no use d/o" is F13.920
 
 
 def _stated_level(scores: np.ndarray, batch, sub) -> np.ndarray:
@@ -625,7 +686,7 @@ def _stated_level(scores: np.ndarray, batch, sub) -> np.ndarray:
         said = said_words(q)
         no = frozenset().union(*(denied(v.text) for v in q.variants))
         level = ("2" if _DEPENDENCE & said else "1" if "abuse" in said else
-                 "9" if _DEPENDENCE & no else None)  # "OPIOID USE W/WD (NO DEP DX)": F11.93
+                 "9" if _DEPENDENCE & no or _USE_DISORDER <= no else None)  # "... (NO DEP DX)": F11.93
         named = _named_families(q.reading) if level and not ("abuse" in said and _DEPENDENCE & said) else ()
         if len(named) != 1:
             continue
@@ -659,6 +720,60 @@ def _head_named(scores: np.ndarray, batch, sub) -> np.ndarray:
                 and out[i] < HEAD_NAMED_BELOW and not q.assertion.flags()
                 and not (said_words(q) & word_set(sub.displays[batch.cand_concept[i]]) - features.GENERIC)):
             to_twin(out, i, j)
+    return out
+
+
+def _diagnosis(sub, concept: int) -> bool:
+    """A code a stated diagnosis may take: no ICD-10-CM symptom (R), a SNOMED CT disorder."""
+    if sub.system == ICD10CM:
+        return not sub.codes[concept].startswith("R")
+    return sub.system == SNOMED and sub.displays[concept].endswith("(disorder)")
+
+
+CLAUSE_NAMED_BELOW = 0.8  # under it, a first code was read from the findings, not the stated diagnosis
+
+
+def _clause_named(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An assessment line that ends by naming its diagnosis ("... never meeting full MDE or hypomania
+    criteria. Cyclothymia.", "... lead 8 mcg/dL. Pica - lead abatement referral") is that diagnosis
+    when its first code, of another category, scores under HEAD_NAMED_BELOW: the last later clause
+    that is a term of its own, of a diagnosis, takes the first code's score."""
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not q.later:
+            continue
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        row = {int(batch.cand_concept[i]): i for i in range(lo, hi)}
+        for clause in reversed(q.later):
+            rows = [row[c] for c in {int(sub.term_concept[t]) for t in sub.exact.get(clause, ())}
+                    if c in row and _diagnosis(sub, c)]
+            if rows:
+                break
+        else:
+            continue
+        j = max(rows, key=lambda r: out[r])
+        i = lo + int(np.argmax(out[lo:hi]))
+        if i != j and out[i] < CLAUSE_NAMED_BELOW and sub.codes[batch.cand_concept[i]][:3] != sub.codes[
+                batch.cand_concept[j]][:3]:
+            to_twin(out, i, j)
+    return out
+
+
+_PARANOID = re.compile(r"\bparan(?:oi|io)d\b", re.IGNORECASE)
+
+
+def _paranoid_type(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """Paranoid schizophrenia (F20.0) is a type the entry names: "AH & persecutory beliefs", "+AH/paranoia"
+    leave schizophrenia unspecified (F20.9)."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if _PARANOID.search(q.text):
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        if "F20.0" in codes and "F20.9" in codes and int(np.argmax(out[lo:hi])) == codes.index("F20.0"):
+            to_twin(out, lo + codes.index("F20.0"), lo + codes.index("F20.9"))
     return out
 
 
