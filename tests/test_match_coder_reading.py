@@ -434,3 +434,18 @@ def test_shorthand_read_by_its_neighbours_in_a_sentence():
     assert expand(tokens(normalize("lac R thumb, NV intact")))[1].text.endswith("neurovascularly intact")
     assert "chlamydia" not in expand(tokens(normalize("fell, CT head neg")))[1].text
     assert expand(tokens(normalize("PREG W/ OUD-2ND TRI")))[1].text.endswith("opioid use disorder 2nd trimester")
+
+
+def test_a_disorder_named_before_its_cause_is_coded_over_the_cause(engine):
+    assert top(engine, ["Depression due to job loss", "Anxiety related to housing insecurity",
+                        "Dementia w/ Lewy bodies -- visual hallucinations, sees strangers in the room at night"]) == \
+        ["F32.A", "F41.9", "G31.83"]
+
+
+def test_a_planned_pregnancy_is_none_and_ketones_are_a_metabolic_disturbance(engine):
+    assert top(engine, ["Bipolar II, stable on lamotrigine, planning pregnancy -- preconception counseling",
+                        "Hyperemesis gravidarum 10 wks, ketones 2+, IVF"]) == ["F31.81", "O21.1"]
+
+
+def test_a_treatment_is_not_completed_into_a_disease_and_school_failure_is_underachievement(engine):
+    assert top(engine, ["Genital condyloma, cryo today", "Failing classes, IEP meeting"]) == ["A63.0", "Z55.3"]

@@ -212,8 +212,8 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
             score[c] = score.get(c, 0.0) + EXACT_BONUS
         best = sorted(score, key=lambda c: -score[c])[:MAX_CONCEPTS]
         q = queries[n]
-        if q.clauses > 1:  # a clause that is a term of its own: its code is a candidate
-            best += list(dict.fromkeys(int(sub.term_concept[t]) for clause in (q.head, *q.later)
+        if q.clauses > 1 or q.cause_of:  # a clause (or what it names a cause of) that is a term: a candidate
+            best += list(dict.fromkeys(int(sub.term_concept[t]) for clause in (q.head, q.cause_of, *q.later)
                                        for t in sub.exact.get(clause, ())
                                        if t not in skip and int(sub.term_concept[t]) not in best))
         for more, k, least in ((extra, MODERATE_EXTRA, 0.0), (heads, HEAD_EXTRA, HEAD_LEAST)):

@@ -1,6 +1,7 @@
 """A disorder the entry names is coded over its own signs and over a problem of lifestyle (guideline
 I.B.5: signs and symptoms routinely associated with a disease are not coded as well):
-- "Psychosis NOS, new-onset auditory hallucinations" is F29, not R44.0;
+- "Psychosis NOS, new-onset auditory hallucinations" is F29, not R44.0; a dementia's hallucinations
+  are the dementia's ("Dementia w/ Lewy bodies -- visual hallucinations" is G31.83, not R44.1);
 - "MDD recurrent severe, +passive SI" is F33.2, not R45.851 (the ideation adds to it);
 - "Gambling disorder, $40k in debt from sports betting" is F63.0, not Z72.6 "Gambling and betting".
 And a substance use that is not the patient's disorder is no F10-F19 code: a relative's drinking at
@@ -26,10 +27,12 @@ _GAMBLING_DISORDER = re.compile(r"\b(gambling|betting) (disorder|addiction|d/o)\
 _PSYCHOSIS = re.compile(r"\b(psychosis|psychotic disorder)\b")  # no more said of it: F29
 _PSYCHOTIC_KIND = re.compile(r"\b(schizo\w*|induced|due to)\b")  # a psychosis said to be of a kind is no F29
 _HALLUCINATIONS = ("R44.0", "R44.1", "R44.2", "R44.3")
+_DEMENTIA = re.compile(r"\b(dementia|lewy|alzheimer'?s?|neurocognitive)\b")  # "DLB -- visual halucinations": G31.83
 # (code prefixes, what names the disorder, in the first clause or anywhere, what the first clause must not
 # say, the disorder's code when the entry says no more of it)
 _RULES = ((_HALLUCINATIONS, _PSYCHOSIS, True, _PSYCHOTIC_KIND, "F29"),
           (_HALLUCINATIONS, _PSYCHOTIC, True, None, None),
+          (_HALLUCINATIONS, _DEMENTIA, True, None, None),
           (("R45.85",), _MOOD_OR_PSYCHOTIC, True, _IDEATION, None),
           (("Z72.6",), _GAMBLING_DISORDER, False, None, "F63.0"))
 

@@ -61,6 +61,27 @@ def gravida(text: str) -> int | None:
     return 1 if match.group(2) else 2
 
 
+_PLANNED = re.compile(r"\b(planning|plans|plan|trying|wants|hoping|hopes)\b(?: \S+){0,3}? (pregnancy|pregnant|conceive)\b"
+                      r"|\bpre-?conception\b")
+NOT_PREGNANT = 0.05  # below CLASH_PENALTY: no code of the chapter stays ahead of the condition itself
+
+
+def planned(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An entry that speaks of a pregnancy to come ("planning pregnancy -- preconception counseling")
+    is of no pregnancy: a code of the chapter scores NOT_PREGNANT."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if any(_PLANNED.search(v.text) for v in q.variants) and not any(
+                "trimester" in word_set(v.text) for v in q.variants):
+            lo, hi, codes = entry_codes(batch, sub, n)
+            for i, code in enumerate(codes):
+                if code.startswith(("O", "Z33", "Z34", "Z3A")):
+                    out[lo + i] *= NOT_PREGNANT
+    return out
+
+
 def chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An entry that states a trimester is coded in the pregnancy chapter (O, Z3-): any other code
     scores OUTSIDE_CHAPTER ("GEST HTN 3RD TRI" is not I10), and so does one of another trimester

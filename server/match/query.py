@@ -23,6 +23,7 @@ SHORT_TOKENS = 6  # at most, an entry may have cut words
 _LOCAL_CODE = re.compile(r"^\s*(?:\d{3,6}(?:\.\d{1,2})?\s*[-:]|[A-Za-z]{2,5}-(?:0\d{1,3}|\d{3,4})\b\s*[-:]?"
                          r"|(?:BH|MH|OTP|SUD|AOD|IOP|PHP|PC)-)\s*(?=[A-Za-z])")  # or a program's tag: "BH-OCD"
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+")
+_CAUSE = re.compile(r" (?:related to|r/t|due to|d/t|secondary to|2/2|because of|after|following) ")
 _LEAD_END = re.compile(r"\s+-+\s+|[,:]")
 _HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
 
@@ -53,6 +54,7 @@ class Query:
     head: str = ""  # the first clause, abbreviations spelled out ("opioid use disorder" of "OUD, on bup")
     clauses: int = 1
     later: tuple[str, ...] = ()  # later sentences' leads, likewise ("cyclothymia" of "... age 17. Cyclothymia.")
+    cause_of: str = ""  # what the first clause says a cause is of ("depression" of "depression due to job loss")
 
 
 def _spelling(reading: str, speller, short: bool) -> tuple[str, list[str]]:
@@ -113,7 +115,8 @@ def prepare(text: str, index) -> Query:
             unique.append(v)
     unknown = sum(1 for w in primary.text.split() if index.speller.unknown(w))
     return Query(entry, parsed.assertion, fixed if fixes else primary.text, unique, unknown, first.text,
-                 max(len(clauses), 1), _sentence_leads(text) if len(clauses) > 1 else ())
+                 max(len(clauses), 1), _sentence_leads(text) if len(clauses) > 1 else (),
+                 _CAUSE.split(first.text, 1)[0] if _CAUSE.search(first.text) else "")
 
 
 def _sentence_leads(text: str) -> tuple[str, ...]:

@@ -251,7 +251,8 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     support = np.arange(len(scores))
     scores = _negative_finding(_only_denied(scores, batch, sub, best_term), batch, sub, best_term)
     scores = _denied_qualifier(scores, batch, sub)
-    scores = disorders.over_symptom(poisoning.by_intent(pregnancy.chapter(scores, batch, sub), batch, sub), batch, sub)
+    scores = pregnancy.planned(pregnancy.chapter(scores, batch, sub), batch, sub)
+    scores = disorders.over_symptom(poisoning.by_intent(scores, batch, sub), batch, sub)
     scores = social.digital(disorders.not_the_patients_use(scores, batch, sub), batch, sub)
     scores = social.unsheltered(scores, batch, sub)
     pairs = sub.specific_siblings
@@ -281,6 +282,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     out = _old_infarction(_stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub), batch, sub)
     out = _other_substance(_dementia(pregnancy.by_gravida(out, batch, sub), batch, sub), batch, sub)
     out = _clause_named(_head_named(_stated_level(out, batch, sub), batch, sub), batch, sub)
+    out = _disorder_before_cause(out, batch, sub)
     out = injury.open_bite(injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub), batch, sub)
     out = injury.suspected_maltreatment(out, batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
@@ -774,6 +776,26 @@ def _paranoid_type(scores: np.ndarray, batch, sub) -> np.ndarray:
         lo, hi, codes = entry_codes(batch, sub, n)
         if "F20.0" in codes and "F20.9" in codes and int(np.argmax(out[lo:hi])) == codes.index("F20.0"):
             to_twin(out, lo + codes.index("F20.0"), lo + codes.index("F20.9"))
+    return out
+
+
+def _disorder_before_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A disorder the entry names before its cause ("Depression due to job loss", "PTSD related to
+    childhood sexual abuse") is coded first, not the cause's factor code (Z56.2, Z62.810): a first Z code
+    gives its score to the disorder's code."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not q.cause_of or q.assertion.historical or q.assertion.family:
+            continue
+        named = {int(sub.term_concept[t]) for t in sub.exact.get(q.cause_of, ())}
+        lo, hi, codes = entry_codes(batch, sub, n)
+        i = int(np.argmax(out[lo:hi]))
+        rows = [lo + j for j in range(hi - lo) if int(batch.cand_concept[lo + j]) in named
+                and not codes[j].startswith(("R", "Z"))]
+        if codes[i].startswith("Z") and rows:
+            to_twin(out, lo + i, max(rows, key=lambda r: out[r]))
     return out
 
 
