@@ -449,3 +449,8 @@ def test_a_planned_pregnancy_is_none_and_ketones_are_a_metabolic_disturbance(eng
 
 def test_a_treatment_is_not_completed_into_a_disease_and_school_failure_is_underachievement(engine):
     assert top(engine, ["Genital condyloma, cryo today", "Failing classes, IEP meeting"]) == ["A63.0", "Z55.3"]
+
+
+def test_a_wound_reads_the_index_defaults_not_a_structure_it_does_not_name(engine):
+    assert top(engine, ["laceration of right index finger", "Lac L thumb from a box cutter, sutured",
+                        "Dog bite L hand, two punctures"]) == ["S61.210A", "S61.012A", "S61.452A"]

@@ -37,6 +37,11 @@ _PREGNANCY = frozenset(
     "pregnant pregnancy gestation gestational ga iup prenatal antenatal preeclampsia pre-eclampsia eclampsia "
     "hyperemesis gravid gravida preterm labor placenta previa obstetric gdm pih pprom prom primigravida multigravida "
     "primip multip".split())
+_LACERATION = frozenset("laceration lacerations lac lacs".split())
+_STRUCTURE = frozenset("vessel artery arterial vein tendon tendons nerve muscle fascia ligament".split())
+_DIGITS = frozenset("finger fingers thumb toe toes".split())
+_BITTEN = frozenset("bite bites bitten".split())
+_BITER = frozenset("dog cat human animal".split())
 _DRINKING = frozenset("drinking drinks beers beer wine liquor".split())
 _ALCOHOL = frozenset("alcohol etoh alcoholic".split())
 _GRAVIDA = re.compile(r"^g\d+p\d+")
@@ -355,3 +360,17 @@ def dsm_severity(reading: str, terse: bool = False) -> str:
     elif not terse and _SAID_INTOXICATED.search(out) and "caffeine" not in out:  # next to it, in the titles' words
         out = _SAID_INTOXICATED.sub(lambda m: ("with " if m[1] else "") + "intoxication uncomplicated", out, 1)
     return out if out != reading else ""
+
+
+def wound_defaults(tokens: list[str]) -> list[str]:
+    """What the index assumes of a wound the entry types ("lac R index finger" is S61.210A "laceration
+    without foreign body of right index finger without damage to nail", not S65.510A "... of blood
+    vessel ..."; "dog bite R calf" an open bite): words to add. Not for a spelling's correction
+    ("maceration" is no laceration)."""
+    present, out = set(tokens), []
+    if _LACERATION & present and not _STRUCTURE & present:
+        out += [] if {"fb", "foreign"} & present else ["without", "foreign", "body"]
+        out += ["without", "damage", "to", "nail"] if _DIGITS & present and "nail" not in present else []
+    if _BITTEN & present and _BITER & present and "open" not in present:
+        out += ["open", "bite"]
+    return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from server.match import abbreviations, encounter, mental, poisoning
 from server.match.abbreviations import Variant
 from server.match.assertion import Assertion, detect
-from server.match.implied import dsm_severity, implied
+from server.match.implied import dsm_severity, implied, wound_defaults
 from server.match.normalize import normalize, tokens
 
 AS_TYPED, CORE, EXPANDED, OTHER_SENSE, SPELLING, ASSERTION = range(6)
@@ -79,6 +79,7 @@ def prepare(text: str, index) -> Query:
     clauses = [[(t, cap) for t, cap in c if t != "nos"] or c for c in parsed.clauses]
     core = [t for c in clauses for t, _ in c]
     core = implied(core)  # "at 35 weeks": third trimester; "L4-5": lumbar
+    core += wound_defaults(core)
     capitals = {i for i, (_, cap) in enumerate(t for c in clauses for t in c) if cap}
     terse = len(core) <= TERSE_TOKENS or text.isupper()
     readings = abbreviations.expand(core, capitals, terse)
