@@ -454,3 +454,14 @@ def test_a_treatment_is_not_completed_into_a_disease_and_school_failure_is_under
 def test_a_wound_reads_the_index_defaults_not_a_structure_it_does_not_name(engine):
     assert top(engine, ["laceration of right index finger", "Lac L thumb from a box cutter, sutured",
                         "Dog bite L hand, two punctures"]) == ["S61.210A", "S61.012A", "S61.452A"]
+
+
+def test_table_shorthand_a_drug_of_abuse_and_a_maltreatment_of_the_kind_stated(engine):
+    assert top(engine, ["SPR R ANKLE UNSP LIG INIT", "ALCOHOL DEPEND W/ ALC-INDUCED DEP D/O", "Khat use",
+                        "SUSP ELDER NEGLECT BY SON INIT"]) == ["S93.401A", "F10.24", "F15.90", "T76.01XA"]
+
+
+def test_history_reads_as_snomed_names_it_and_remission_is_not_history(engine):
+    codes = [r.results[0].candidates[0].code for r in engine.match_texts(
+        ["Hx depression", "hx schizophrenia, in full remission for years on clozapine"], ["snomed"], 3)]
+    assert codes == ["161469008", "4926007"]

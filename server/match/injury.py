@@ -106,8 +106,8 @@ _MALTREATMENT_KIND = (("0", re.compile(r"\b(neglect|neglected|abandon\w*)\b")),
 
 def suspected_maltreatment(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A maltreatment code of another kind, age or certainty than the entry states gives its score to
-    its twin that has them: T74- is confirmed and T76- suspected, a T7x.9- of unspecified kind takes the
-    kind stated, and a child's (T7x.x2) or an adult's (T7x.x1) the age the reading has ("ELDER ABUSE
+    its twin that has them: T74- is confirmed and T76- suspected, a T7x.x- takes the one kind the entry
+    states ("ELDER NEGLECT ... SUSP" is T76.01XA, not T74.11XA), and a child's (T7x.x2) or an adult's (T7x.x1) the age the reading has ("ELDER ABUSE
     SUSPECTED - PHYSICAL" is T76.11XA; "Suspected physical abuse ..., CPS report" T76.12XA)."""
     if sub.system != ICD10CM:
         return scores
@@ -124,7 +124,7 @@ def suspected_maltreatment(scores: np.ndarray, batch, sub) -> np.ndarray:
         def twin_of(code: str) -> str | None:
             if not code.startswith(("T74", "T76")) or len(code) < 7 or code[5] not in "12":
                 return None
-            kind = next(iter(kinds)) if len(kinds) == 1 and code[4] == "9" else code[4]
+            kind = next(iter(kinds)) if len(kinds) == 1 else code[4]
             age = next(iter(ages)) if len(ages) == 1 else code[5]
             return ("T76" if suspected else code[:3]) + "." + kind + age + code[6:]
         to_twins(out, lo, codes, twin_of)

@@ -105,10 +105,10 @@ def prepare(text: str, index) -> Query:
                          (mental.reading(dsm or fixed), "psychiatric wording -> ICD-10-CM's")):
         if reading:
             variants.append(Variant(reading, EXPANDED, read + (why,)))
-    for flag, prefix in (("family", "family history of"), ("historical", "personal history of")):
-        if getattr(parsed.assertion, flag):
-            variants.append(Variant(f"{prefix} {first.text}", ASSERTION,
-                                    first.evidence + (f"{flag} -> {prefix}",)))
+    for flag, prefixes in (("family", ("family history of", "fh")), ("historical", ("personal history of", "h/o"))):
+        if getattr(parsed.assertion, flag):  # "h/o", "fh": SNOMED CT's "H/O: depression", "FH: Depression"
+            variants += [Variant(f"{prefix} {first.text}", ASSERTION, first.evidence + (f"{flag} -> {prefix}",))
+                         for prefix in prefixes]
     seen, unique = set(), []
     for v in variants:
         if v.text and v.text not in seen:

@@ -254,7 +254,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     scores = pregnancy.planned(pregnancy.chapter(scores, batch, sub), batch, sub)
     scores = disorders.over_symptom(poisoning.by_intent(scores, batch, sub), batch, sub)
     scores = social.digital(disorders.not_the_patients_use(scores, batch, sub), batch, sub)
-    scores = social.unsheltered(scores, batch, sub)
+    scores = _remission_over_history(social.unsheltered(scores, batch, sub), batch, sub)
     pairs = sub.specific_siblings
     if not (pairs or sub.default_siblings) or not len(scores):
         return scores, support
@@ -795,6 +795,28 @@ def _disorder_before_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
         rows = [lo + j for j in range(hi - lo) if int(batch.cand_concept[lo + j]) in named
                 and not codes[j].startswith(("R", "Z"))]
         if codes[i].startswith("Z") and rows:
+            to_twin(out, lo + i, max(rows, key=lambda r: out[r]))
+    return out
+
+
+_HISTORY_CODE = re.compile(r"^(h/o|history of|personal history of)\b", re.IGNORECASE)
+
+
+def _remission_over_history(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A disorder the entry says is now in remission ("hx schizophrenia, now in full remission") is coded
+    in remission, not as history: a first history code (SNOMED CT "H/O: ...", ICD-10-CM Z86-Z87) gives its
+    score to a candidate in remission."""
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not q.assertion.historical or "remission" not in q.text.lower():  # typed: "sober 20 yrs" is history
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        i = int(np.argmax(out[lo:hi]))
+        display = sub.displays[batch.cand_concept[lo + i]]
+        if not (_HISTORY_CODE.search(display) or codes[i].startswith(("Z86", "Z87"))):
+            continue
+        rows = [lo + j for j in range(hi - lo) if "remission" in sub.displays[batch.cand_concept[lo + j]].lower()]
+        if rows:
             to_twin(out, lo + i, max(rows, key=lambda r: out[r]))
     return out
 
