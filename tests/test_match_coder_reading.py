@@ -465,3 +465,15 @@ def test_history_reads_as_snomed_names_it_and_remission_is_not_history(engine):
     codes = [r.results[0].candidates[0].code for r in engine.match_texts(
         ["Hx depression", "hx schizophrenia, in full remission for years on clozapine"], ["snomed"], 3)]
     assert codes == ["161469008", "4926007"]
+
+
+def test_an_external_cause_is_never_first_and_a_cause_named_is_read_apart(engine):
+    assert top(engine, ["Lead exposure - old paint in the house",
+                        "Closed fx neck of L femur after ground-level fall, 84 F, initial - ortho consulted."]) == \
+        ["Z77.011", "S72.002A"]
+
+
+def test_a_use_that_meets_no_disorder_criteria_and_sites_read_as_the_codes_name_them(engine):
+    assert top(engine, ["Smokes cannabis most days, doesnt meet criteria for a use d/o", "MCL sprain L knee, initial",
+                        "gout flare right great toe"]) == ["F12.90", "S83.412A", "M10.071"]
+    assert "morbid" not in expand(tokens(normalize("uses a few weekends/mo")))[-1].text

@@ -132,7 +132,8 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
                 for j, part in enumerate(parts):
                     if j:
                         out.append(("/", None))
-                    out.append((part, _senses(table, [part], parts[j - 1] if j else previous, True)))  # "943/mo"
+                    per = j and part in UNITS  # "$943/mo", "2 weekends/mo": per month
+                    out.append((part, None if per else _senses(table, [part], parts[j - 1] if j else previous, True)))
             else:
                 out.append((token, None))
             i += 1

@@ -37,6 +37,8 @@ _PREGNANCY = frozenset(
     "pregnant pregnancy gestation gestational ga iup prenatal antenatal preeclampsia pre-eclampsia eclampsia "
     "hyperemesis gravid gravida preterm labor placenta previa obstetric gdm pih pprom prom primigravida multigravida "
     "primip multip".split())
+_GOUT = frozenset("gout gouty podagra".split())
+_FOOT_PARTS = frozenset("toe toes mtp metatarsophalangeal foot feet heel midfoot forefoot".split())  # gout's site
 _LACERATION = frozenset("laceration lacerations lac lacs".split())
 _STRUCTURE = frozenset("vessel artery arterial vein tendon tendons nerve muscle fascia ligament".split())
 _DIGITS = frozenset("finger fingers thumb toe toes".split())
@@ -290,6 +292,8 @@ def implied(tokens: list[str]) -> list[str]:
         out += [side for sides, side in _SIDE_DOMINANCE if sides & present][:1]
     if _DRINKING & present and not _ALCOHOL & present and (_PREGNANCY & present or "trimester" in out):
         out += ["alcohol", "use"]  # "20 wk pregnant, drinking 2-3 drinks on weekends": O99.312
+    if _GOUT & present and _FOOT_PARTS & present and "ankle and foot" not in text:  # M10.07-: "gout R great toe"
+        out += ["ankle", "and", "foot"]
     if RELATIVE_USE.search(text) and "in family" not in text:  # Z63.72
         out += ["alcoholism", "in", "family"]
     if "hyperemesis" in tokens and _METABOLIC & present:  # O21.1 "... with metabolic disturbance"

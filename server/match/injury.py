@@ -34,15 +34,13 @@ _PATHOLOGICAL = re.compile(r"\b(stress|pathologic\w*|path|osteoporo\w*|fragility
 
 
 def external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """An external cause (V00-Y99) is never the first code of an injury: for an entry naming an
-    injury or a body part it scores a twentieth ("Dog bite of right calf" is S81.851A, W54.0XXA only
-    adds to it); nor is a self-harm code (R45.88, Z91.5-) for one naming a wound ("Self-inflicted
-    laceration of left forearm" is S51.812A)."""
+    """An external cause or supplementary factor (V00-Y99 but Y90) is never a first code: it scores a twentieth ("Dog bite of right calf"
+    is S81.851A, W54.0XXA only adds to it; "lead exposure" is Z77.011, not X58.XXXA); nor, for an entry
+    naming an injury or a body part, is a social circumstance (Z55-Z65), nor a self-harm code (R45.88,
+    Z91.5-) for one naming a wound ("Self-inflicted laceration of left forearm" is S51.812A)."""
     if sub.system != ICD10CM:
         return scores
     said = np.array([bool(_INJURY.search(q.variants[0].text)) for q in batch.queries])
-    if not said.any():
-        return scores
     wound = np.array([any(_WOUND.search(v.text) for v in q.variants) for q in batch.queries]) & said
     hurt = np.array([bool(_HURT.search(q.variants[0].text)) for q in batch.queries])
     codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
@@ -56,7 +54,8 @@ def external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
         injuries = [k for k in range(lo, hi) if codes[k].startswith("S")]
         if injuries:
             to_twin(out, i, max(injuries, key=lambda k: out[k]))
-    return np.where((said[batch.cand_query] & cause) | harm, out * NOT_FIRST, out)
+    external = np.array([c[0] in "VWXY" and not c.startswith("Y90") for c in codes])  # a blood alcohol level may be
+    return np.where((said[batch.cand_query] & cause) | harm | external, out * NOT_FIRST, out)
 
 
 _BITE = re.compile(r"\b(bite|bites|bitten)\b")

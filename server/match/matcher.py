@@ -49,13 +49,15 @@ class Matcher:
         return [q_mod.prepare(t, self.index) for t in texts]
 
     def vectors(self, queries):
-        """The readings' vectors, and after them those of the first clauses that are not a reading."""
+        """The readings' vectors, and after them those of the first clauses that are not a reading (less a
+        cause they name: "closed fx neck of L femur" of "... after ground-level fall, 82 F")."""
         texts = candidates.readings(queries)
         heads = np.full(len(queries), -1, dtype=np.int64)
         for n, q in enumerate(queries):
-            if q.head and q.head != q.reading:
+            head = q.cause_of or q.head
+            if head and head != q.reading:
                 heads[n] = len(texts)
-                texts.append(q.head)
+                texts.append(head)
         vectors = self.index.vectorizers.queries(texts)
         vectors.heads = heads
         return vectors

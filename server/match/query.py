@@ -24,6 +24,9 @@ _LOCAL_CODE = re.compile(r"^\s*(?:\d{3,6}(?:\.\d{1,2})?\s*[-:]|[A-Za-z]{2,5}-(?:
                          r"|(?:BH|MH|OTP|SUD|AOD|IOP|PHP|PC)-)\s*(?=[A-Za-z])")  # or a program's tag: "BH-OCD"
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+")
 _CAUSE = re.compile(r" (?:related to|r/t|due to|d/t|secondary to|2/2|because of|after|following) ")
+# how a sentence stating the diagnosis opens: "Meets DSM-5-TR criteria for prolonged grief d/o", "Dx: ADHD"
+_OPENER = re.compile(r"^(?:meets (?:full )?(?:dsm-?5(?:-tr)? )?criteria for|dx(?:'d)?(?: with| of)?:?|diagnosis(?: of)?:?|"
+                     r"assessment:|impression:|a/p:|consistent with|c/w|diagnosed with)\s+", re.IGNORECASE)
 _LEAD_END = re.compile(r"\s+-+\s+|[,:]")
 _HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
 
@@ -125,7 +128,7 @@ def _sentence_leads(text: str) -> tuple[str, ...]:
     spelled out: where an assessment line states its diagnosis ("... CT head neg. Concussion - rest.")."""
     leads = []
     for sentence in _SENTENCE.split(text)[1:]:
-        toks = tokens(normalize(_LEAD_END.split(sentence, 1)[0]))
+        toks = tokens(normalize(_LEAD_END.split(_OPENER.sub("", sentence), 1)[0]))
         if toks:
             main = abbreviations.expand(toks)
             leads.append((main[1] if len(main) > 1 else main[0]).text)

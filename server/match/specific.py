@@ -674,6 +674,9 @@ def _other_substance(scores: np.ndarray, batch, sub) -> np.ndarray:
 
 
 _DEPENDENCE = frozenset("dependence dependent addiction addicted".split())
+# "doesnt meet criteria for a use d/o", "no DSM-5 AUD criteria", "no use d/o dx'd": a use, not a disorder
+_NO_USE_DISORDER = re.compile(r"\b(?:no|not|doesn'?t|does not|don'?t|do not|did not|didn'?t|never|denies)\b"
+                              r"(?: [\w/'-]+){0,4}? (?:use d/o|use disorder|[acos]ud|sud|criteria for)\b", re.IGNORECASE)
 _USE_DISORDER = frozenset({"use", "disorder"})  # denied: "benzo intoxication, no use d/o" is F13.920
 
 
@@ -687,8 +690,8 @@ def _stated_level(scores: np.ndarray, batch, sub) -> np.ndarray:
     for n, q in enumerate(batch.queries):
         said = said_words(q)
         no = frozenset().union(*(denied(v.text) for v in q.variants))
-        level = ("2" if _DEPENDENCE & said else "1" if "abuse" in said else
-                 "9" if _DEPENDENCE & no or _USE_DISORDER <= no else None)  # "... (NO DEP DX)": F11.93
+        level = ("9" if _NO_USE_DISORDER.search(q.text) else "2" if _DEPENDENCE & said else "1" if "abuse" in said
+                 else "9" if _DEPENDENCE & no or _USE_DISORDER <= no else None)  # "... (NO DEP DX)": F11.93
         named = _named_families(q.reading) if level and not ("abuse" in said and _DEPENDENCE & said) else ()
         if len(named) != 1:
             continue
