@@ -438,8 +438,8 @@ def test_shorthand_read_by_its_neighbours_in_a_sentence():
 
 def test_a_disorder_named_before_its_cause_is_coded_over_the_cause(engine):
     assert top(engine, ["Depression due to job loss", "Anxiety related to housing insecurity",
-                        "Dementia w/ Lewy bodies -- visual hallucinations, sees strangers in the room at night"]) == \
-        ["F32.A", "F41.9", "G31.83"]
+                        "Dementia w/ Lewy bodies -- visual hallucinations, sees strangers in the room at night",
+                        "PTSD from combat, nightmares most nights"]) == ["F32.A", "F41.9", "G31.83", "F43.10"]
 
 
 def test_a_planned_pregnancy_is_none_and_ketones_are_a_metabolic_disturbance(engine):

@@ -1,7 +1,8 @@
 """A disorder the entry names is coded over its own signs and over a problem of lifestyle (guideline
 I.B.5: signs and symptoms routinely associated with a disease are not coded as well):
 - "Psychosis NOS, new-onset auditory hallucinations" is F29, not R44.0; a dementia's hallucinations
-  are the dementia's ("Dementia w/ Lewy bodies -- visual hallucinations" is G31.83, not R44.1);
+  are the dementia's ("Dementia w/ Lewy bodies -- visual hallucinations" is G31.83, not R44.1), and
+  PTSD's nightmares PTSD's ("PTSD from combat, nightmares most nights" is F43.10, not F51.5);
 - "MDD recurrent severe, +passive SI" is F33.2, not R45.851 (the ideation adds to it);
 - "Gambling disorder, $40k in debt from sports betting" is F63.0, not Z72.6 "Gambling and betting".
 And a substance use that is not the patient's disorder is no F10-F19 code: a relative's drinking at
@@ -21,6 +22,7 @@ SYMPTOM = CLASH_PENALTY
 _PSYCHOTIC = re.compile(r"\b(psychosis|psychotic|schizophrenia|schizoaffective|schizophreniform|delusional disorder)\b")
 _MOOD_OR_PSYCHOTIC = re.compile(r"\b(depression|depressive|mdd|bipolar|psychosis|psychotic|schizophrenia|"
                                 r"schizoaffective|post-traumatic|ptsd|borderline)\b")
+_TRAUMA = re.compile(r"\b(ptsd|post-traumatic|posttraumatic|acute stress)\b")
 _IDEATION = re.compile(r"\b(suicidal|suicide|homicidal|ideation|ideations|si|hi)\b")
 _GAMBLING_DISORDER = re.compile(r"\b(gambling|betting) (disorder|addiction|d/o)\b|"
                                 r"\b(pathological|compulsive|problem|addictive) gambl\w*\b")
@@ -34,6 +36,7 @@ _RULES = ((_HALLUCINATIONS, _PSYCHOSIS, True, _PSYCHOTIC_KIND, "F29"),
           (_HALLUCINATIONS, _PSYCHOTIC, True, None, None),
           (_HALLUCINATIONS, _DEMENTIA, True, None, None),
           (("R45.85",), _MOOD_OR_PSYCHOTIC, True, _IDEATION, None),
+          (("F51.5",), _TRAUMA, True, None, None),  # "Chronic PTSD ...; nightmares" is F43.12, not F51.5
           (("Z72.6",), _GAMBLING_DISORDER, False, None, "F63.0"))
 
 
