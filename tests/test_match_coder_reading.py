@@ -406,6 +406,11 @@ def test_a_qualifier_the_entry_denies_leaves_the_plain_sibling(engine):
                         "HTN, uncontrolled on lisinopril, no CKD or heart dz"]) == ["F10.230", "F10.220", "I10"]
 
 
+def test_a_withdrawal_whose_signs_are_listed_is_uncomplicated_else_unspecified(engine):
+    assert top(engine, ["Clonazepam withdrawal - tremor, sweats, anxious; used 3 mg/day x 3 yr, dependent",
+                        "Alcohol dependence with withdrawal"]) == ["F13.230", "F10.239"]
+
+
 def test_a_planned_follow_up_is_no_subsequent_encounter(engine):
     assert top(engine, ["Closed displaced fx neck of R 5th metacarpal after punching a door, ulnar gutter splint, "
                         "ortho f/u", "FX L DIST RADIUS F/U"]) == ["S62.336A", "S52.502D"]

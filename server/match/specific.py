@@ -290,7 +290,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     out, support = _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
     _drug_caused(out, support, batch, sub)
     _unstated_qualifier(out, support, batch, sub)
-    return pregnancy.puerperium(out, batch, sub), support
+    return _withdrawal_signs(pregnancy.puerperium(out, batch, sub), batch, sub), support
 
 
 def _unstated_qualifier(scores: np.ndarray, support: np.ndarray, batch, sub) -> None:
@@ -821,6 +821,33 @@ def _remission_over_history(scores: np.ndarray, batch, sub) -> np.ndarray:
         rows = [lo + j for j in range(hi - lo) if "remission" in sub.displays[batch.cand_concept[lo + j]].lower()]
         if rows:
             to_twin(out, lo + i, max(rows, key=lambda r: out[r]))
+    return out
+
+
+_WITHDRAWAL_UNSPECIFIED = re.compile(r"^F1\d\.[129]39$")
+_SIGNS = re.compile(r"\b(tremor|tremors|tremulous|shaky|shakes|sweats|sweating|diaphore\w*|tachy\w*|hr \d+|"
+                    r"anxiety|anxious|ciwa|cows|nausea|vomiting|restless\w*|yawning|piloerection|goosebumps|"
+                    r"myalgias?|cramps|diarrhea|insomnia|irritab\w*)\b")
+_COMPLICATION = re.compile(r"\b(delirium|dts|seizures?|hallucinat\w*|perceptual)\b")
+
+
+def _withdrawal_signs(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A withdrawal whose signs the entry lists and none of its complications ("Benzo withdrawal - tremor,
+    anxiety, tachy") is uncomplicated: F13.239 "..., unspecified" gives its score to F13.230; with
+    nothing said of it ("Alcohol dep w/ withdrawal") it stays unspecified."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        lo, hi, codes = entry_codes(batch, sub, n)
+        if not codes:
+            continue
+        i = int(np.argmax(out[lo:hi]))
+        plain = codes[i][:-1] + "0"
+        if (_WITHDRAWAL_UNSPECIFIED.match(codes[i]) and plain in codes
+                and any(_SIGNS.search(v.text) for v in q.variants)
+                and not any(undenied(_COMPLICATION, v.text) for v in q.variants)):
+            to_twin(out, lo + i, lo + codes.index(plain))
     return out
 
 
