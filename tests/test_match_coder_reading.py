@@ -408,7 +408,9 @@ def test_a_qualifier_the_entry_denies_leaves_the_plain_sibling(engine):
 
 def test_a_withdrawal_whose_signs_are_listed_is_uncomplicated_else_unspecified(engine):
     assert top(engine, ["Clonazepam withdrawal - tremor, sweats, anxious; used 3 mg/day x 3 yr, dependent",
-                        "Alcohol dependence with withdrawal"]) == ["F13.230", "F10.239"]
+                        "Alcohol dependence with withdrawal",
+                        "Uses snuff daily for 15 yrs, wants to quit, started nicotine gum"]) == \
+        ["F13.230", "F10.239", "F17.200"]
 
 
 def test_a_planned_follow_up_is_no_subsequent_encounter(engine):

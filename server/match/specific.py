@@ -59,7 +59,9 @@ _TOBACCO_DISORDER = re.compile(
     r"\b(tobacco|nicotine|cigarette|cigarettes) (use disorder|dependence|addiction)\b"
     r"|\b(smoker|smokes|smoking)\b.*\b(ppd|packs? per day|packs? a day|cigarettes|cigs|pack-years?)\b"
     r"|\b(tobacco|nicotine|chews?|chewing|snuff|dip|smokeless|vapes?|vaping|smoker|smokes|smoking)\b.*"
-    r"\b(dependent|dependence|addicted)\b")
+    r"\b(dependent|dependence|addicted)\b"
+    r"|\b(tobacco|chews?|chewing|snuff|dips?|smokeless|smoker|smokes|smoking|cigs|cigarettes)\b.*"  # treated
+    r"\b(nicotine (lozenges?|patch|patches|gum)|nrt|varenicline|chantix|cans?/day|cans? a day)\b")
 # "does not meet dependence criteria", "not nicotine dependent": a tobacco use (Z72.0), no F17 code
 _NOT_DEPENDENT = re.compile(r"\b(not|no|never|denies|without)(?: (?:meet|meets|met|criteria|for|of|the|a|an|any|full|"
                             r"physically|physiologically|currently|nicotine|tobacco|cigarette|dsm-5))* "
@@ -544,7 +546,8 @@ def _either_severity(code: str, said: frozenset) -> str | None:
 
 def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
     """Z72.0 "Tobacco use" is no use disorder: for an entry saying tobacco use disorder, nicotine
-    dependence or addiction, or a smoker of so many cigarettes, it scores a quarter (the index:
+    dependence or addiction, a smoker of so many cigarettes, or a user on nicotine replacement ("chews
+    tobacco daily x30 yrs, ... start nicotine lozenge"), it scores a quarter (the index:
     disorder, tobacco use - dependence, nicotine; smoker - dependence, drug, nicotine). The other way,
     an F17 nicotine dependence scores a quarter for a use the entry says is no dependence ("social
     smoker, does not meet dependence criteria"), and any tobacco code for a smoker of cannabis, crack
