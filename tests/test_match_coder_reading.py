@@ -484,3 +484,8 @@ def test_a_use_that_meets_no_disorder_criteria_and_sites_read_as_the_codes_name_
     assert top(engine, ["Smokes cannabis most days, doesnt meet criteria for a use d/o", "MCL sprain L knee, initial",
                         "gout flare right great toe"]) == ["F12.90", "S83.412A", "M10.071"]
     assert "morbid" not in expand(tokens(normalize("uses a few weekends/mo")))[-1].text
+
+
+def test_a_use_is_no_poisoning_and_a_nonorganic_enuresis_is_f98(engine):
+    assert top(engine, ["SYNTHETIC CANNABINOID (K2) DEPENDENCE", "NOCTURNAL ENURESIS, NONORGANIC ORIGIN",
+                        "overdose on spice (synthetic cannabinoid), accidental"]) == ["F12.20", "F98.0", "T40.721A"]

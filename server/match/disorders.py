@@ -22,6 +22,7 @@ SYMPTOM = CLASH_PENALTY
 _PSYCHOTIC = re.compile(r"\b(psychosis|psychotic|schizophrenia|schizoaffective|schizophreniform|delusional disorder)\b")
 _MOOD_OR_PSYCHOTIC = re.compile(r"\b(depression|depressive|mdd|bipolar|psychosis|psychotic|schizophrenia|"
                                 r"schizoaffective|post-traumatic|ptsd|borderline)\b")
+_NONORGANIC = re.compile(r"\b(nonorganic|non-organic|psychogenic)\b")
 _TRAUMA = re.compile(r"\b(ptsd|post-traumatic|posttraumatic|acute stress)\b")
 _IDEATION = re.compile(r"\b(suicidal|suicide|homicidal|ideation|ideations|si|hi)\b")
 _GAMBLING_DISORDER = re.compile(r"\b(gambling|betting) (disorder|addiction|d/o)\b|"
@@ -36,7 +37,8 @@ _RULES = ((_HALLUCINATIONS, _PSYCHOSIS, True, _PSYCHOTIC_KIND, "F29"),
           (_HALLUCINATIONS, _PSYCHOTIC, True, None, None),
           (_HALLUCINATIONS, _DEMENTIA, True, None, None),
           (("R45.85",), _MOOD_OR_PSYCHOTIC, True, _IDEATION, None),
-          (("F51.5",), _TRAUMA, True, None, None),  # "Chronic PTSD ...; nightmares" is F43.12, not F51.5
+          (("F51.5",), _TRAUMA, True, None, None),
+          (("N39.44", "R32"), _NONORGANIC, False, None, "F98.0"),  # N39.44 excludes nonorganic enuresis  # "Chronic PTSD ...; nightmares" is F43.12, not F51.5
           (("Z72.6",), _GAMBLING_DISORDER, False, None, "F63.0"))
 
 

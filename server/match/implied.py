@@ -37,6 +37,7 @@ _PREGNANCY = frozenset(
     "pregnant pregnancy gestation gestational ga iup prenatal antenatal preeclampsia pre-eclampsia eclampsia "
     "hyperemesis gravid gravida preterm labor placenta previa obstetric gdm pih pprom prom primigravida multigravida "
     "primip multip".split())
+_NONORGANIC = frozenset({"nonorganic", "non-organic"})
 _GOUT = frozenset("gout gouty podagra".split())
 _FOOT_PARTS = frozenset("toe toes mtp metatarsophalangeal foot feet heel midfoot forefoot".split())  # gout's site
 _LACERATION = frozenset("laceration lacerations lac lacs".split())
@@ -294,6 +295,8 @@ def implied(tokens: list[str]) -> list[str]:
         out += ["alcohol", "use"]  # "20 wk pregnant, drinking 2-3 drinks on weekends": O99.312
     if _GOUT & present and _FOOT_PARTS & present and "ankle and foot" not in text:  # M10.07-: "gout R great toe"
         out += ["ankle", "and", "foot"]
+    if _NONORGANIC & present:  # ICD-10's word for F98.0 "Enuresis not due to a substance or known ..."
+        out += "not due to a substance or known physiological condition".split()
     if RELATIVE_USE.search(text) and "in family" not in text:  # Z63.72
         out += ["alcoholism", "in", "family"]
     if "hyperemesis" in tokens and _METABOLIC & present:  # O21.1 "... with metabolic disturbance"

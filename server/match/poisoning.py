@@ -39,8 +39,10 @@ _PILLS = re.compile(r"\b(pills|tabs|tablets|capsules)\b")  # "took 20 sertraline
 KINDS = tuple((f"{name} of", said) for name, said in INTENTS[:2])  # not a poisoning
 DEFAULT_INTENT = "accidental"
 OTHER_INTENT = 0.25
+NOT_A_POISONING = 0.01  # a poisoning code for an entry that names a use and no poisoning
 _INTENT_DIGIT = {"accidental": "1", "intentional self-harm": "2", "assault": "3", "undetermined": "4",
                  "adverse effect": "5", "underdosing": "6"}  # a T36-T50 code's 6th character
+_USE = re.compile(r"\b(use|abuse|misuse|dependence|dependent|addiction|withdrawal)\b")  # a use, not a poisoning
 _T_CODE = re.compile(r"^T(3[6-9]|[45]\d|6[0-5])\.")
 
 
@@ -141,7 +143,8 @@ def _intent_table(sub) -> np.ndarray:
 def by_intent(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A poisoning code of another intent than the entry's (accidental when it states none), or of
     another class than a drug the entry names, scores a quarter; its sibling of the entry's intent
-    (T40.2X1A's T40.2X2A) takes its score when that is higher."""
+    (T40.2X1A's T40.2X2A) takes its score when that is higher. For an entry that names a use and no
+    poisoning, any scores NOT_A_POISONING ("SYNTH CANNABINOID (K2) ABUSE" is F12.10, not T40.721A)."""
     if sub.system != ICD10CM or not len(scores):
         return scores
     intents = _intent_table(sub)[batch.cand_concept]
@@ -154,12 +157,13 @@ def by_intent(scores: np.ndarray, batch, sub) -> np.ndarray:
         named = named_classes(texts[batch.cand_query[i]])
         display = sub.displays[batch.cand_concept[i]].lower()
         other[i] = bool(named) and not any(k in display for k in named)
+    use = np.array([not any(POISONING.search(x) for x in t) and any(_USE.search(x) for x in t) for t in texts])
     out = np.where(other, scores * OTHER_INTENT, scores)
-    for i in np.flatnonzero(other & (intents != wanted[batch.cand_query])).tolist():
+    for i in np.flatnonzero(other & (intents != wanted[batch.cand_query]) & ~use[batch.cand_query]).tolist():
         q = int(batch.cand_query[i])
         code = sub.codes[batch.cand_concept[i]]
         sibling = sub.code_index.get(code[:6] + _INTENT_DIGIT.get(INTENT_NAMES[wanted[q] - 1], "") + code[7:])
         lo, hi = int(batch.cand_start[q]), int(batch.cand_start[q + 1])
         for j in np.flatnonzero(batch.cand_concept[lo:hi] == sibling).tolist() if sibling is not None else ():
             out[lo + j] = max(out[lo + j], scores[i])
-    return out
+    return np.where((intents > 0) & use[batch.cand_query], out * NOT_A_POISONING, out)
