@@ -278,8 +278,8 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    out = _mood_episode(_bipolar_two(_not_unipolar(_paranoid_type(out, batch, sub), batch, sub), batch, sub), batch,
-                        sub)
+    out = _paranoid_type(out, batch, sub)
+    out = _mood_episode(_bipolar_two(_not_unipolar(out, batch, sub), batch, sub), batch, sub)
     out = _hypertensive(out, batch, sub)
     out = _old_infarction(_stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub), batch, sub)
     out = _other_substance(_dementia(pregnancy.by_gravida(out, batch, sub), batch, sub), batch, sub)
@@ -366,6 +366,14 @@ def _history_of_use(query, words: frozenset) -> bool:
     return query.assertion.historical and not SUBSTANCES.isdisjoint(words) and _TOBACCO.isdisjoint(words)
 
 
+def _denial(q) -> tuple[frozenset, frozenset]:
+    """(the words the entry denies and nowhere says, the words it says); nothing when it denies nothing."""
+    if not any(_NEGATION.search(v.text) for v in q.variants):
+        return frozenset(), frozenset()
+    said = said_words(q)
+    return frozenset().union(*(denied(v.text) for v in q.variants)) - said, said
+
+
 def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
     """A code whose best term meets the entry only in words the entry denies scores DENIED_ONLY
     ("paranoid schizophrenia, AH persist, no SI/HI" is no R45.850 "Homicidal ideations"); a term
@@ -376,13 +384,9 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
-        if not any(_NEGATION.search(v.text) for v in q.variants):
-            continue
-        no = frozenset().union(*(denied(v.text) for v in q.variants))
+        no, said = _denial(q)
         if not no:
             continue
-        said = said_words(q)
-        no -= said
         for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
             t = int(best_term[i])
             met = (sub.term_words[t] - denied(sub.terms[t])) & (no | said)
@@ -406,9 +410,7 @@ def _denied_qualifier(scores: np.ndarray, batch, sub) -> np.ndarray:
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
-        if not any(_NEGATION.search(v.text) for v in q.variants):
-            continue
-        no = frozenset().union(*(denied(v.text) for v in q.variants)) - said_words(q)
+        no = _denial(q)[0]
         lo, hi, codes = entry_codes(batch, sub, n)
         if not no or not codes:
             continue
@@ -744,7 +746,7 @@ CLAUSE_NAMED_BELOW = 0.8  # under it, a first code was read from the findings, n
 def _clause_named(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An assessment line that ends by naming its diagnosis ("... never meeting full MDE or hypomania
     criteria. Cyclothymia.", "... lead 8 mcg/dL. Pica - lead abatement referral") is that diagnosis
-    when its first code, of another category, scores under HEAD_NAMED_BELOW: the last later clause
+    when its first code, of another category, scores under CLAUSE_NAMED_BELOW: the last later clause
     that is a term of its own, of a diagnosis, takes the first code's score."""
     out = scores.copy()
     for n, q in enumerate(batch.queries):
