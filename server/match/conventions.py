@@ -1,0 +1,116 @@
+"""Coder's conventions of a condition's type and time, read from what the entry says:
+- paranoid schizophrenia (F20.0) is a type the entry names, not one read from persecutory beliefs;
+- a myocardial infarction is acute (I21) for four weeks, then old (I25.2);
+- a disorder said to be in remission is no history code;
+- a withdrawal whose signs are listed, and none of its complications, is uncomplicated."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from server.match.implied import undenied
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
+from server.systems import ICD10CM
+
+
+_PARANOID = re.compile(r"\bparan(?:oi|io)d\b", re.IGNORECASE)
+
+
+def paranoid_type(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """Paranoid schizophrenia (F20.0) is a type the entry names: "AH & persecutory beliefs", "+AH/paranoia"
+    leave schizophrenia unspecified (F20.9)."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if _PARANOID.search(q.text):
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        if "F20.0" in codes and "F20.9" in codes and int(np.argmax(out[lo:hi])) == codes.index("F20.0"):
+            to_twin(out, lo + codes.index("F20.0"), lo + codes.index("F20.9"))
+    return out
+
+
+OLD_INFARCTION = "I25.2"
+_AGO = re.compile(r"\b(\d{1,2})\s*(d|days?|wks?|weeks?)\s+ago\b|\b(yesterday|last week|this week)\b", re.IGNORECASE)
+ACUTE_DAYS = 28  # an infarction is acute (I21) for four weeks from its onset
+
+
+def _within_four_weeks(text: str) -> bool:
+    m = _AGO.search(text)
+    return bool(m) and (m[3] is not None or int(m[1]) * (1 if m[2].startswith("d") else 7) <= ACUTE_DAYS)
+
+
+def old_infarction(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A myocardial infarction the entry says is history ("h/o NSTEMI 2022") is I25.2 "Old myocardial
+    infarction": an acute one (I21, I22) gives it its score and scores CLASH_PENALTY; within four weeks
+    of it ("s/p NSTEMI 3 wks ago") the acute code takes I25.2's place."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not q.assertion.historical:
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        acute = [lo + i for i, code in enumerate(codes) if code.startswith(("I21", "I22"))]
+        if _within_four_weeks(q.text):  # "s/p NSTEMI 3 wks ago": still I21 (guideline I.C.9.e.1)
+            if acute and OLD_INFARCTION in codes:
+                to_twin(out, lo + codes.index(OLD_INFARCTION), max(acute, key=lambda r: out[r]))
+            continue
+        for i, code in enumerate(codes):
+            if code.startswith(("I21", "I22")):
+                if OLD_INFARCTION in codes:
+                    to_twin(out, lo + i, lo + codes.index(OLD_INFARCTION))
+                out[lo + i] *= CLASH_PENALTY
+    return out
+
+
+_HISTORY_CODE = re.compile(r"^(h/o|history of|personal history of)\b", re.IGNORECASE)
+
+
+def remission_over_history(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A disorder the entry says is now in remission ("hx schizophrenia, now in full remission") is coded
+    in remission, not as history: a first history code (SNOMED CT "H/O: ...", ICD-10-CM Z86-Z87) gives its
+    score to a candidate in remission."""
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not q.assertion.historical or "remission" not in q.text.lower():  # typed: "sober 20 yrs" is history
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        i = int(np.argmax(out[lo:hi]))
+        display = sub.displays[batch.cand_concept[lo + i]]
+        if not (_HISTORY_CODE.search(display) or codes[i].startswith(("Z86", "Z87"))):
+            continue
+        rows = [lo + j for j in range(hi - lo) if "remission" in sub.displays[batch.cand_concept[lo + j]].lower()]
+        if rows:
+            to_twin(out, lo + i, max(rows, key=lambda r: out[r]))
+    return out
+
+
+_WITHDRAWAL_UNSPECIFIED = re.compile(r"^F1\d\.[129]39$")
+_SIGNS = re.compile(r"\b(tremor|tremors|tremulous|shaky|shakes|sweats|sweating|diaphore\w*|tachy\w*|hr \d+|"
+                    r"anxiety|anxious|ciwa|cows|nausea|vomiting|restless\w*|yawning|piloerection|goosebumps|"
+                    r"myalgias?|cramps|diarrhea|insomnia|irritab\w*)\b")
+_COMPLICATION = re.compile(r"\b(delirium|dts|seizures?|hallucinat\w*|perceptual)\b")
+
+
+def withdrawal_signs(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A withdrawal whose signs the entry lists and none of its complications ("Benzo withdrawal - tremor,
+    anxiety, tachy") is uncomplicated: F13.239 "..., unspecified" gives its score to F13.230; with
+    nothing said of it ("Alcohol dep w/ withdrawal") it stays unspecified."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        lo, hi, codes = entry_codes(batch, sub, n)
+        if not codes:
+            continue
+        i = int(np.argmax(out[lo:hi]))
+        plain = codes[i][:-1] + "0"
+        if (_WITHDRAWAL_UNSPECIFIED.match(codes[i]) and plain in codes
+                and any(_SIGNS.search(v.text) for v in q.variants)
+                and not any(undenied(_COMPLICATION, v.text) for v in q.variants)):
+            to_twin(out, lo + i, lo + codes.index(plain))
+    return out
