@@ -11,7 +11,7 @@ from server.cli.main import cli
 from conftest import FIXTURES
 
 SAMPLE = FIXTURES / "match_text" / "eval_sample.jsonl"
-KEYS = {"n", "top1", "top5", "no_match", "ece", "precision_at_auto", "auto_rate", "per_second"}
+KEYS = {"n", "top1", "top5", "no_match", "ece", "ece_floor", "precision_at_auto", "auto_rate", "per_second"}
 
 
 def check_figures(figures: dict, n: int) -> None:

@@ -116,3 +116,12 @@ def test_split_calibrator_keeps_categories_and_codes_apart():
     as_category, as_code = model.predict(calibrate.entry_features(np.full(2, 0.6), np.zeros(2), probe))
     assert as_category > 0.75 and as_code < 0.4  # the same score means what it means in its own system
     assert calibrate.ece(model.predict(z), right) < 0.05
+
+
+def test_the_ece_floor_is_the_noise_of_a_perfectly_calibrated_set_and_shrinks_with_its_size():
+    rnd = np.random.default_rng(3)
+    middling, sure = rnd.uniform(0.3, 0.9, 200), np.ones(200)
+    assert calibrate.ece_floor(sure) == 0.0  # always right when sure: no noise
+    small, large = calibrate.ece_floor(middling), calibrate.ece_floor(np.tile(middling, 16))
+    assert 0.02 < small < 0.09 and large < small / 2  # noise falls as one over the root of the size
+

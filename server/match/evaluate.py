@@ -2,7 +2,8 @@
 {"id", "text", "system", "gold": [codes]} (optional "held_out": true matches the
 entry with its own text taken out of the gold code's terms), matches the whole
 file in batch and reports n, top1, top5 (any gold code among the first k),
-no_match, ece (of the first candidate's confidence), precision_at_auto,
+no_match, ece (of the first candidate's confidence) and ece_floor (the ECE a perfectly calibrated
+matcher would show at those confidences on that many entries: sampling noise), precision_at_auto,
 auto_rate and per_second - for the matcher and, side by side in the same
 process, for the plain character n-gram TF-IDF nearest-neighbour baseline."""
 
@@ -89,7 +90,7 @@ def figures(outcomes: list[Outcome], seconds: float) -> dict:
     return {"n": len(outcomes), "top1": round(float(top1.mean()), 4),
             "top5": round(float(np.mean([o.top5 for o in outcomes])), 4),
             "no_match": round(float(np.mean([o.decision == NO_MATCH for o in outcomes])), 4),
-            "ece": round(calibrate.ece(conf, top1), 4),
+            "ece": round(calibrate.ece(conf, top1), 4), "ece_floor": round(calibrate.ece_floor(conf), 4),
             "precision_at_auto": round(float(top1[auto].mean()), 4) if auto.any() else None,
             "auto_rate": round(float(auto.mean()), 4),
             "per_second": round(len(outcomes) / seconds, 1) if seconds > 0 else None}
