@@ -14,12 +14,14 @@
 - a "type 1 diabetic" has type 1 diabetes, an "epileptic" epilepsy; a poorly controlled or
   uncontrolled diabetes is one with hyperglycemia (the index's convention), an uncontrolled
   epilepsy or migraine intractable (G40, G43),
-  a pre-eclampsia "without severe features" a mild to moderate one, a hyperemesis with ketonuria,
+  a pre-eclampsia "without severe features" a mild to moderate one, a hyperemesis with ketones,
   dehydration or low potassium one with metabolic disturbance, a hemiparesis or aphasia after a
   stroke its sequela ("following cerebral infarction"), a left hemiplegia non-dominant and a right
   one dominant when the entry does not say (guideline I.C.6.a), low back pain with sciatica lumbago,
   a chronic heart failure's exacerbation acute on chronic;
-- a relative's drinking or drug use as "alcoholism in family" (Z63.72: "dad drinks heavily at home");
+- a relative's drinking or drug use as "alcoholism in family" (Z63.72: "dad drinks heavily at home"),
+  a pregnant patient's drinking as alcohol use (O99.31-), a gout of a toe as of the ankle and foot
+  (M10.07-), "nonorganic" as F98's "not due to a substance or known physiological condition";
 - the child or adult of an abuse or neglect, by the age said or CPS / APS ("suspected neglect of
   84-year-old" is T76.01- adult neglect, "physical abuse, 18-month-old" T74.12- child abuse);
 - a severity without the word "severity" ("moderate severity" is "moderate", not F31.30's "mild or

@@ -3,7 +3,9 @@
 - a supervision code says whether the pregnancy is the first by the gravida the entry states:
   "G1, routine prenatal visit, 10 wks" is Z34.01 "... normal first pregnancy, first trimester",
   "G3P2" Z34.8- "... other normal pregnancy"; an elderly or young primigravida is O09.51- / O09.61-,
-  a multigravida O09.52- / O09.62-, when the entry states the age ("AMA", "38yo"): else Z34.-."""
+  a multigravida O09.52- / O09.62-, when the entry states the age ("AMA", "38yo"): else Z34.-;
+- a pregnancy to come is none ("planning pregnancy, preconception counseling": no O code);
+- a condition within six weeks of delivery is one of the puerperium ("Anemia, PP" is O90.81)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import numpy as np
 
 from server.match.implied import WEEK_WORDS
 from server.match.normalize import word_set
-from server.match.rerank import CLASH_PENALTY, entry_codes, to_twins
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin, to_twins
 from server.systems import ICD10CM
 
 CHAPTER = ("O", "Z3")
@@ -175,6 +177,5 @@ def puerperium(scores: np.ndarray, batch, sub) -> np.ndarray:
             codes[j][:-1] == codes[i][:-1] if codes[i].startswith("O")
             else word_set(d) - _PUERPERIUM_WORDS <= said)]
         if ours:
-            j = max(ours, key=lambda r: out[lo + r])
-            out[lo + j], out[lo + i] = out[lo + i], out[lo + j]
+            to_twin(out, lo + i, lo + max(ours, key=lambda r: out[lo + r]))
     return out
