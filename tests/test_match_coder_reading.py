@@ -470,8 +470,9 @@ def test_table_shorthand_a_drug_of_abuse_and_a_maltreatment_of_the_kind_stated(e
 
 def test_history_reads_as_snomed_names_it_and_remission_is_not_history(engine):
     codes = [r.results[0].candidates[0].code for r in engine.match_texts(
-        ["Hx depression", "hx schizophrenia, in full remission for years on clozapine"], ["snomed"], 3)]
-    assert codes == ["161469008", "4926007"]
+        ["Hx depression", "hx schizophrenia, in full remission for years on clozapine",
+         "H/O suicide attempt by overdose of pills (2019), none since"], ["snomed"], 3)]
+    assert codes == ["161469008", "4926007", "161474000"]
 
 
 def test_an_external_cause_is_never_first_and_a_cause_named_is_read_apart(engine):

@@ -1,7 +1,8 @@
 """Coder's conventions of a condition's type and time, read from what the entry says:
 - paranoid schizophrenia (F20.0) is a type the entry names, not one read from persecutory beliefs;
 - a myocardial infarction is acute (I21) for four weeks, then old (I25.2);
-- a disorder said to be in remission is no history code;
+- a disorder said to be in remission is no history code, and an event said to be history is its
+  history concept;
 - a withdrawal whose signs are listed, and none of its complications, is uncomplicated."""
 
 from __future__ import annotations
@@ -68,6 +69,23 @@ def old_infarction(scores: np.ndarray, batch, sub) -> np.ndarray:
 
 
 _HISTORY_CODE = re.compile(r"^(h/o|history of|personal history of)\b", re.IGNORECASE)
+
+
+def history_over_event(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An event the entry says is history ("H/O suicide attempt by OD (2017)") is its history concept:
+    a first SNOMED CT event ("Drug overdose - suicide (event)") gives its score to a "History of ..."."""
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not q.assertion.historical:
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        i = int(np.argmax(out[lo:hi])) if codes else 0
+        if not codes or not sub.displays[batch.cand_concept[lo + i]].endswith("(event)"):
+            continue
+        rows = [lo + j for j in range(hi - lo) if _HISTORY_CODE.search(sub.displays[batch.cand_concept[lo + j]])]
+        if rows:
+            to_twin(out, lo + i, max(rows, key=lambda r: out[r]))
+    return out
 
 
 def remission_over_history(scores: np.ndarray, batch, sub) -> np.ndarray:

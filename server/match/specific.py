@@ -257,6 +257,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     scores = disorders.over_symptom(poisoning.by_intent(scores, batch, sub), batch, sub)
     scores = social.digital(disorders.not_the_patients_use(scores, batch, sub), batch, sub)
     scores = conventions.remission_over_history(social.unsheltered(scores, batch, sub), batch, sub)
+    scores = conventions.history_over_event(scores, batch, sub)
     pairs = sub.specific_siblings
     if not (pairs or sub.default_siblings) or not len(scores):
         return scores, support
