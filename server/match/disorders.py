@@ -37,8 +37,8 @@ _RULES = ((_HALLUCINATIONS, _PSYCHOSIS, True, _PSYCHOTIC_KIND, "F29"),
           (_HALLUCINATIONS, _PSYCHOTIC, True, None, None),
           (_HALLUCINATIONS, _DEMENTIA, True, None, None),
           (("R45.85",), _MOOD_OR_PSYCHOTIC, True, _IDEATION, None),
-          (("F51.5",), _TRAUMA, True, None, None),
-          (("N39.44", "R32"), _NONORGANIC, False, None, "F98.0"),  # N39.44 excludes nonorganic enuresis  # "Chronic PTSD ...; nightmares" is F43.12, not F51.5
+          (("F51.5",), _TRAUMA, True, None, None),  # "Chronic PTSD ...; nightmares" is F43.12, not F51.5
+          (("N39.44", "R32"), _NONORGANIC, False, None, "F98.0"),  # N39.44 excludes nonorganic enuresis
           (("Z72.6",), _GAMBLING_DISORDER, False, None, "F63.0"))
 
 

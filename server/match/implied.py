@@ -87,8 +87,8 @@ _SINCE = frozenset("s/p after following old prior residual history hx h/o post s
 
 _HEART_FAILURE = frozenset("chf hf hfref hfpef failure".split())
 _EXACERBATION = frozenset("exacerbation exac exacerb flare decompensated decompensation".split())
-_METABOLIC = frozenset("ketonuria ketosis ketones dehydration dehydrated hypokalemia hyponatremia electrolyte electrolytes "
-                       "acidosis".split())
+_METABOLIC = frozenset("ketonuria ketosis ketones dehydration dehydrated hypokalemia hyponatremia electrolyte "
+                       "electrolytes acidosis".split())
 _PRESSURE_ULCER = frozenset("pressure decubitus bedsore bedsores".split())
 _ULCER_SITE = {"sacrum": "sacral region", "coccyx": "sacral region", "coccygeal": "sacral region",
                "sacral": "sacral region"}

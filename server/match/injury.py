@@ -34,18 +34,21 @@ _PATHOLOGICAL = re.compile(r"\b(stress|pathologic\w*|path|osteoporo\w*|fragility
 
 
 def external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """An external cause or supplementary factor (V00-Y99 but Y90) is never a first code: it scores a twentieth ("Dog bite of right calf"
-    is S81.851A, W54.0XXA only adds to it; "lead exposure" is Z77.011, not X58.XXXA); nor, for an entry
-    naming an injury or a body part, is a social circumstance (Z55-Z65), nor a self-harm code (R45.88,
-    Z91.5-) for one naming a wound ("Self-inflicted laceration of left forearm" is S51.812A)."""
+    """An external cause or supplementary factor (V00-Y99 but Y90) is never a first code: it scores a
+    twentieth ("Dog bite of right calf" is S81.851A, W54.0XXA only adds to it; "lead exposure" is
+    Z77.011, not X58.XXXA); nor, for an entry naming an injury or a body part, is a social circumstance
+    (Z55-Z65), nor a self-harm code (R45.88, Z91.5-) for one naming a wound ("Self-inflicted laceration
+    of left forearm" is S51.812A)."""
     if sub.system != ICD10CM:
         return scores
     said = np.array([bool(_INJURY.search(q.variants[0].text)) for q in batch.queries])
     wound = np.array([any(_WOUND.search(v.text) for v in q.variants) for q in batch.queries]) & said
     hurt = np.array([bool(_HURT.search(q.variants[0].text)) for q in batch.queries])
     codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
-    cause = np.array([c.startswith(EXTERNAL_CAUSE) for c in codes]) | (
-        hurt[batch.cand_query] & np.array([SOCIAL[0] <= c[:3] <= SOCIAL[1] for c in codes]))
+    # a blood alcohol level (Y90) may be first but for an injury
+    cause = np.array([c.startswith(EXTERNAL_CAUSE) for c in codes]) & (
+        said[batch.cand_query] | ~np.array([c.startswith("Y90") for c in codes]))
+    social = hurt[batch.cand_query] & np.array([SOCIAL[0] <= c[:3] <= SOCIAL[1] for c in codes])
     harm = np.array([c.startswith(SELF_HARM) for c in codes]) & wound[batch.cand_query]
     out = scores.copy()
     for i in np.flatnonzero(harm).tolist():  # the best injury code takes its place
@@ -54,8 +57,7 @@ def external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
         injuries = [k for k in range(lo, hi) if codes[k].startswith("S")]
         if injuries:
             to_twin(out, i, max(injuries, key=lambda k: out[k]))
-    external = np.array([c[0] in "VWXY" and not c.startswith("Y90") for c in codes])  # a blood alcohol level may be
-    return np.where((said[batch.cand_query] & cause) | harm | external, out * NOT_FIRST, out)
+    return np.where(cause | social | harm, out * NOT_FIRST, out)
 
 
 _BITE = re.compile(r"\b(bite|bites|bitten)\b")
@@ -106,8 +108,9 @@ _MALTREATMENT_KIND = (("0", re.compile(r"\b(neglect|neglected|abandon\w*)\b")),
 def suspected_maltreatment(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A maltreatment code of another kind, age or certainty than the entry states gives its score to
     its twin that has them: T74- is confirmed and T76- suspected, a T7x.x- takes the one kind the entry
-    states ("ELDER NEGLECT ... SUSP" is T76.01XA, not T74.11XA), and a child's (T7x.x2) or an adult's (T7x.x1) the age the reading has ("ELDER ABUSE
-    SUSPECTED - PHYSICAL" is T76.11XA; "Suspected physical abuse ..., CPS report" T76.12XA)."""
+    states ("ELDER NEGLECT ... SUSP" is T76.01XA, not T74.11XA), and a child's (T7x.x2) or an adult's
+    (T7x.x1) the age the reading has ("ELDER ABUSE SUSPECTED - PHYSICAL" is T76.11XA; "Suspected physical
+    abuse ..., CPS report" T76.12XA)."""
     if sub.system != ICD10CM:
         return scores
     out = scores.copy()

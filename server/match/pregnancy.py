@@ -63,8 +63,8 @@ def gravida(text: str) -> int | None:
     return 1 if match.group(2) else 2
 
 
-_PLANNED = re.compile(r"\b(planning|plans|plan|trying|wants|hoping|hopes)\b(?: \S+){0,3}? (pregnancy|pregnant|conceive)\b"
-                      r"|\bpre-?conception\b")
+_PLANNED = re.compile(r"\b(planning|plans|plan|trying|wants|hoping|hopes)\b(?: \S+){0,3}? "
+                      r"(pregnancy|pregnant|conceive)\b|\bpre-?conception\b")
 NOT_PREGNANT = 0.05  # below CLASH_PENALTY: no code of the chapter stays ahead of the condition itself
 
 
@@ -136,8 +136,10 @@ def by_gravida(scores: np.ndarray, batch, sub) -> np.ndarray:
 
 
 _POSTPARTUM = re.compile(r"\b(postpartum|post partum|puerperium|puerperal|after delivery|since delivery)\b")
-_NUMBER_WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
-_SINCE_BIRTH = re.compile(rf"\b(\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s*(d|days?|wks?|weeks?|mo|mos|months?|yrs?|years?)\b"
+_NUMBER_WORDS = {w: n for n, w in enumerate(
+    "one two three four five six seven eight nine ten eleven twelve".split(), 1)}
+_SINCE_BIRTH = re.compile(rf"\b(\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s*"
+                          r"(d|days?|wks?|weeks?|mo|mos|months?|yrs?|years?)\b"
                           r"(?: \w+)?? (?:postpartum|post partum|after)"
                           r"|\bday (\d{1,2}) postpartum\b|\bpostpartum day (\d{1,2})\b")
 PUERPERIUM_DAYS = 42  # the puerperium: six weeks from delivery

@@ -25,8 +25,9 @@ _LOCAL_CODE = re.compile(r"^\s*(?:\d{3,6}(?:\.\d{1,2})?\s*[-:]|[A-Za-z]{2,5}-(?:
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+")
 _CAUSE = re.compile(r" (?:related to|r/t|due to|d/t|secondary to|2/2|because of|after|following) ")
 # how a sentence stating the diagnosis opens: "Meets DSM-5-TR criteria for prolonged grief d/o", "Dx: ADHD"
-_OPENER = re.compile(r"^(?:meets (?:full )?(?:dsm-?5(?:-tr)? )?criteria for|dx(?:'d)?(?: with| of)?:?|diagnosis(?: of)?:?|"
-                     r"assessment:|impression:|a/p:|consistent with|c/w|diagnosed with)\s+", re.IGNORECASE)
+_OPENER = re.compile(r"^(?:meets (?:full )?(?:dsm-?5(?:-tr)? )?criteria for|dx(?:'d)?(?: with| of)?:?|"
+                     r"diagnosis(?: of)?:?|assessment:|impression:|a/p:|consistent with|c/w|diagnosed with)\s+",
+                     re.IGNORECASE)
 _LEAD_END = re.compile(r"\s+-+\s+|[,:]")
 _HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
 
@@ -119,8 +120,13 @@ def prepare(text: str, index) -> Query:
             unique.append(v)
     unknown = sum(1 for w in primary.text.split() if index.speller.unknown(w))
     return Query(entry, parsed.assertion, fixed if fixes else primary.text, unique, unknown, first.text,
-                 max(len(clauses), 1), _sentence_leads(text) if len(clauses) > 1 else (),
-                 _CAUSE.split(first.text, 1)[0] if _CAUSE.search(first.text) else "")
+                 max(len(clauses), 1), _sentence_leads(text) if len(clauses) > 1 else (), _cause_of(first.text))
+
+
+def _cause_of(head: str) -> str:
+    """What the first clause says a cause is of ("depression" of "depression due to job loss"), or ""."""
+    named = _CAUSE.split(head, 1)
+    return named[0] if len(named) > 1 else ""
 
 
 def _sentence_leads(text: str) -> tuple[str, ...]:

@@ -646,7 +646,8 @@ def _other_substance(scores: np.ndarray, batch, sub) -> np.ndarray:
 _DEPENDENCE = frozenset("dependence dependent addiction addicted".split())
 # "doesnt meet criteria for a use d/o", "no DSM-5 AUD criteria", "no use d/o dx'd": a use, not a disorder
 _NO_USE_DISORDER = re.compile(r"\b(?:no|not|doesn'?t|does not|don'?t|do not|did not|didn'?t|never|denies)\b"
-                              r"(?: [\w/'-]+){0,4}? (?:use d/o|use disorder|[acos]ud|sud|criteria for)\b", re.IGNORECASE)
+                              r"(?: [\w/'-]+){0,4}? (?:use d/o|use disorder|[acos]ud|sud|criteria for)\b",
+                              re.IGNORECASE)
 _USE_DISORDER = frozenset({"use", "disorder"})  # denied: "benzo intoxication, no use d/o" is F13.920
 
 
