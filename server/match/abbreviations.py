@@ -17,7 +17,7 @@ MAX_SPAN = 3
 MAX_ALTERNATES = 4
 # Abbreviations that are also ordinary words: expanded only when typed in
 # capitals or when the whole entry is terse (the list's own rule).
-ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant lit cap did ms mo".split())
+ORDINARY_WORDS = frozenset("as an ed id hi bed add bad mat sad sub pad wo ant lit cap did ms mo odd".split())
 # Units of a dose, a result or a time: "sertraline 25 mg" is not myasthenia gravis, "3 mo ago" no
 # morbid obesity.
 UNITS = frozenset("mg mcg g ml cc mmol meq iu u units kg lb lbs mm cm mo mos wk wks yr yrs hr hrs mi".split())
@@ -29,6 +29,10 @@ AFTER_NUMBER = {"ppd": "packs per day of cigarettes"}
 AFTER_RESULT = {"ppd": "purified protein derivative"}
 _RESULTS = frozenset("pos positive neg negative +ve -ve".split())
 AFTER_WITH = {"halluc": "hallucinations"}  # "... W HALLUC" (not "HALLUC DEPEND")
+# Next to a dose or an intake, a route: "KCl 40 mEq PO x2", "poor PO intake" (not a probation officer).
+ROUTES = {"po": "by mouth"}
+_NEAR_ROUTE = frozenset("poor tolerating tolerates tolerated intake fluids trial challenge bid tid qid qd qhs qam "
+                        "prn daily nightly once twice".split())
 _WITH = frozenset("w w/ with".split())
 # A place of care read from its neighbours: "ED f/u", "per ED", "refused ED" (not erectile dysfunction).
 PLACES = {"ed": "", "er": ""}
@@ -93,6 +97,9 @@ def _senses(table, span: list[str], previous: str, allow_ordinary: bool,
         senses = tuple(s for s in senses if s.expansion == AFTER_RESULT[key]) or senses
     elif key in AFTER_WITH and previous in _WITH:
         senses = tuple(s for s in senses if s.expansion == AFTER_WITH[key]) or senses
+    elif key in ROUTES and (previous in UNITS or _NUMBER.match(previous) or previous in _NEAR_ROUTE
+                            or following in _NEAR_ROUTE or re.fullmatch(r"x\d+", following)):
+        senses = tuple(s for s in senses if s.expansion == ROUTES[key]) or senses
     return senses
 
 
@@ -105,6 +112,14 @@ def _keep_slashed(parts: list[str], table) -> list[str]:
         else:
             out.append(part)
     return out
+
+
+def _halves(part: str, table) -> list[str]:
+    """ "DEP-IN REMISSION", "ALC-INDUCED", "Z-WCC", "OUD-2ND TRI", "W/OPIOID-IND" split; not "GAD-7"."""
+    halves = part.split("-")
+    if len(halves) > 1 and part not in table and any(table.get(h) for h in halves) and all(h.isalpha() or h in _ORDINALS for h in halves):
+        return halves
+    return [part]
 
 
 def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
@@ -123,11 +138,7 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
                 break
         else:
             token = toks[i]
-            parts = _keep_slashed(token.strip("/").split("/"), table)
-            halves = token.split("-")
-            if len(parts) == 1 and any(table.get(h) for h in halves) and all(
-                    h.isalpha() or h in _ORDINALS for h in halves):
-                parts = halves  # "DEP-IN REMISSION", "ALC-INDUCED", "Z-WCC", "OUD-2ND TRI"; not "GAD-7"
+            parts = [h for p in _keep_slashed(token.strip("/").split("/"), table) for h in _halves(p, table)]
             if len(parts) > 1 and any(table.get(p) for p in parts):
                 for j, part in enumerate(parts):
                     if j:

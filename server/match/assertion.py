@@ -60,14 +60,19 @@ _CONTEXT_FIRST = frozenset(o[0] for o in CONTEXT_OPENERS)
 # A later clause opening with "no"/"not" qualifies the condition ("panic disorder, no agoraphobia").
 WITHOUT = frozenset({"no", "not"})
 _NOT_SPECIFIED = frozenset({"specified", "stated", "documented"})
+_UNCLEAR = frozenset({"unclear", "unknown", "uncertain", "undetermined"})
+_KINDS = frozenset({"type", "subtype", "kind", "episode", "severity", "site", "side"})
 
 
 def _unspecified(kept: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
-    """ "ligament not specified" reads "ligament unspecified", not "ligament without specified"."""
+    """ "ligament not specified" reads "ligament unspecified", not "ligament without specified"; "bipolar
+    d/o, type unclear" reads "bipolar disorder, type unspecified"."""
     out: list[tuple[str, bool]] = []
     for t, cap in kept:
         if t in _NOT_SPECIFIED and out and out[-1][0] == "not":
             out[-1] = ("unspecified", out[-1][1])
+        elif t in _UNCLEAR and out and out[-1][0] in _KINDS:
+            out.append(("unspecified", cap))
         else:
             out.append((t, cap))
     return out

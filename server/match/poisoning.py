@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from server.load import MAPPINGS_DIR
+from server.match.abbreviations import SUBSTANCES
 from server.systems import ICD10CM
 
 DRUG_CLASSES_FILE = MAPPINGS_DIR / "drug_classes.tsv"
@@ -93,13 +94,27 @@ _MEDICINES = frozenset("antipsychotic antipsychotics antidepressant antidepressa
                        "chemotherapy medication medications med meds".split())
 
 
+_PRESCRIBED = frozenset("prescription prescriptions rx therapy treatment analgesic analgesics pain".split())  # "opioid
+# rx", "chronic opioid therapy": a medicine, not a substance of abuse
+_ALCOHOL_CAUSED = re.compile(r"^(.+?) (?:due to|d/t|from|secondary to|2/2|caused by|related to|r/t) "
+                             r"(?:chronic |heavy )?(?:alcohol|etoh)(?: use| abuse| dependence)?(?: disorder)?$")
+
+
+def alcohol_caused(text: str) -> str:
+    """ "POLYNEUROPATHY D/T ETOH" in the words of its code, G62.1 "Alcoholic polyneuropathy"; "" for any other."""
+    said = _ALCOHOL_CAUSED.match(text)
+    return f"alcoholic {said.group(1)}" if said else ""
+
+
 def drug_caused(text: str) -> str:
     """A condition a medicine named in the entry caused, in the words of the codes of such conditions
     ("lithium-induced hypothyroidism": E03.2 "... due to medicaments", "orthostatic hypotension from
     quetiapine": I95.2 "... due to drugs"); "" when the entry names no such medicine, or a poisoning
     (a T-code) or a substance of abuse (F10-F19)."""
     classes, substances = _table(DRUG_CLASSES_FILE)
-    medicines = [w for w in text.replace("-", " ").split() if w in classes and w not in substances or w in _MEDICINES]
+    ws = text.replace("-", " ").split()
+    medicines = [w for i, w in enumerate(ws) if w in classes and w not in substances or w in _MEDICINES
+                 or (w in classes or w in SUBSTANCES) and ws[i + 1:i + 2] and ws[i + 1] in _PRESCRIBED]
     if not medicines or POISONING.search(text) or not _CAUSED_BY.search(text.replace("-", " ")):
         return ""
     return f"{text} {_ITS_TITLES}"
@@ -143,7 +158,8 @@ def _intent_table(sub) -> np.ndarray:
 def by_intent(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A poisoning code of another intent than the entry's (accidental when it states none), or of
     another class than a drug the entry names, scores a quarter; its sibling of the entry's intent
-    (T40.2X1A's T40.2X2A) takes its score when that is higher. For an entry that names a use and no
+    (T40.2X1A's T40.2X2A), or a code of the named drug's class and the entry's intent, takes its score
+    when that is higher. For an entry that names a use and no
     poisoning, any scores NOT_A_POISONING ("SYNTH CANNABINOID (K2) ABUSE" is F12.10, not T40.721A)."""
     if sub.system != ICD10CM or not len(scores):
         return scores
@@ -153,12 +169,19 @@ def by_intent(scores: np.ndarray, batch, sub) -> np.ndarray:
     texts = [[v.text for v in q.variants] for q in batch.queries]
     wanted = np.array([INTENT_NAMES.index(stated_intent(t) or DEFAULT_INTENT) + 1 for t in texts])
     other = (intents > 0) & (intents != wanted[batch.cand_query])
+    of_class = np.zeros(len(scores), dtype=bool)  # of the right intent and the named drug's class
     for i in np.flatnonzero((intents > 0) & ~other).tolist():  # right intent: of the drug named?
         named = named_classes(texts[batch.cand_query[i]])
         display = sub.displays[batch.cand_concept[i]].lower()
         other[i] = bool(named) and not any(k in display for k in named)
+        of_class[i] = bool(named) and not other[i]
     use = np.array([not any(POISONING.search(x) for x in t) and any(_USE.search(x) for x in t) for t in texts])
     out = np.where(other, scores * OTHER_INTENT, scores)
+    for i in np.flatnonzero(other & (intents == wanted[batch.cand_query])).tolist():  # "OD sertraline - suicide
+        q = int(batch.cand_query[i])  # attempt": T50.902A's score goes to T43.222A
+        lo, hi = int(batch.cand_start[q]), int(batch.cand_start[q + 1])
+        for j in np.flatnonzero(of_class[lo:hi]).tolist():
+            out[lo + j] = max(out[lo + j], scores[i])
     for i in np.flatnonzero(other & (intents != wanted[batch.cand_query]) & ~use[batch.cand_query]).tolist():
         q = int(batch.cand_query[i])
         code = sub.codes[batch.cand_concept[i]]

@@ -22,6 +22,9 @@ SHORT_TOKENS = 6  # at most, an entry may have cut words
 # (not "PHQ-9 positive", "COVID-19 pneumonia", "250 mg ...")
 _LOCAL_CODE = re.compile(r"^\s*(?:\d{3,6}(?:\.\d{1,2})?\s*[-:]|[A-Za-z]{2,5}-(?:0\d{1,3}|\d{3,4})\b\s*[-:]?"
                          r"|(?:BH|MH|OTP|SUD|AOD|IOP|PHP|PC)-)\s*(?=[A-Za-z])")  # or a program's tag: "BH-OCD"
+# A note's label before its first clause: "Assessment: malingering.", "Medical clearance: UTI - ..."
+_LABEL = re.compile(r"^\s*(?:assessment|impression|a/p|dx|diagnosis|medical clearance|booking|intake|problem)\s*:\s*"
+                    r"(?=\S)", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+")
 _CAUSE = re.compile(r" (?:related to|r/t|due to|d/t|secondary to|2/2|because of|after|following) ")
 # how a sentence stating the diagnosis opens: "Meets DSM-5-TR criteria for prolonged grief d/o", "Dx: ADHD"
@@ -76,7 +79,7 @@ def _spelling(reading: str, speller, short: bool) -> tuple[str, list[str]]:
 
 def prepare(text: str, index) -> Query:
     entry = text
-    text = _hyphens(_LOCAL_CODE.sub("", text), index.speller)
+    text = _hyphens(_LABEL.sub("", _LOCAL_CODE.sub("", text)), index.speller)
     parsed = detect(text)
     typed = " ".join(tokens(normalize(text)))
     # "NOS" is searched as typed only: a word every "X NOS" term shares would pull them all in
@@ -106,6 +109,7 @@ def prepare(text: str, index) -> Query:
                          (dsm, "DSM-5 severity -> abuse or dependence"),
                          (poisoning.reading(fixed), "drug -> its class, overdose -> poisoning"),
                          (poisoning.drug_caused(fixed), poisoning.DRUG_CAUSED),
+                         (poisoning.alcohol_caused(fixed), "caused by alcohol -> alcoholic"),
                          (mental.reading(dsm or fixed), "psychiatric wording -> ICD-10-CM's")):
         if reading:
             variants.append(Variant(reading, EXPANDED, read + (why,)))

@@ -41,7 +41,7 @@ _COVERAGE = features.NAMES.index("idf_q_cov")
 NEGATIVE_FINDING = ("no ", "not ", "denies ", "negative for ", "absence of ")
 NEGATIVE_FINDING_PENALTY = 0.1  # it says the opposite of the entry
 DENIED_ONLY = CLASH_PENALTY
-_NEGATION = re.compile(r"\b(without|not|non|no|wo|w/o)\b")  # what _denied starts at
+_NEGATION = re.compile(r"\b(without|not|non|no|wo|w/o|denies|deny|denying)\b")  # what _denied starts at
 BIPOLAR_TWO = "F31.81"
 NOT_BIPOLAR_TWO = 0.1  # ICD-10-CM codes every bipolar II disorder so, whatever its episode
 _BIPOLAR_TWO = re.compile(r"\bbipolar (2|ii|type ?(2|ii))\b|\bbipolar type2\b")
@@ -100,6 +100,7 @@ _TREATMENT_NAME = re.compile(r"\bmedications? for opioid use disorder\b")
 _FAMILIES = frozenset(_SUBSTANCE_FAMILY.values())
 _CIGARETTES = re.compile(r"\b(cigarettes?|cigs|ppd|packs? per day|packs? a day|pack-years?|pk-yrs?)\b")
 NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
+_DENYING = NEGATIONS | {"denies", "deny", "denying"}  # "denies SI/HI" (not "denied": "transfer denied, ...")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
 WHOLE_WORDS = frozenset("forearm forehead forefoot forefinger induction".split())  # no "foreign" body, no
 # "opioid-induced" disorder in a buprenorphine induction: only themselves
@@ -151,10 +152,11 @@ def siblings(codes: list[str], billable, display_words: list[frozenset],
 
 
 _HISTORY_WORDS = frozenset({"hx", "history", "prior", "previous"})
+_PRONOUNS = frozenset({"it", "them", "this", "that"})
 
 
 def _denied(text: str) -> frozenset:
-    """Words a text says are absent: up to features.SCOPE after "without", "w/o", "not", "non" or "no",
+    """Words a text says are absent: up to features.SCOPE after "without", "w/o", "not", "non", "no" or "denies",
     until a "with", a comma or a qualifier that is not the first, which is said ("not intractable",
     "without lower urinary tract symptoms", "without detachment, right eye", "w/o aura intractable",
     "no coma"). Unlike features.polarity, generic words count ("without complications") and so does
@@ -163,9 +165,11 @@ def _denied(text: str) -> frozenset:
     out, left, listing, grace = set(), 0, False, 0
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
     for i, w in enumerate(ws):
-        if w in NEGATIONS or (w == "o" and i and ws[i - 1] == "w") or (w in ("or", "nor") and listing):
+        if w in _DENYING or (w == "o" and i and ws[i - 1] == "w") or (w in ("or", "nor") and listing):
             left, listing, grace = features.SCOPE, False, 1
         elif w in ("with", ",") or (w == "w" and ws[i + 1:i + 2] not in (["o"], ["d"])):  # w/d: withdrawal
+            left, listing = 0, False
+        elif left == features.SCOPE and w in _PRONOUNS:  # "can't go a shift w/o it - nicotine dependence"
             left, listing = 0, False
         elif left and w in _HISTORY_WORDS:  # "no hx w/d seizures or DTs": what is denied follows
             continue
@@ -692,11 +696,19 @@ def _head_named(scores: np.ndarray, batch, sub) -> np.ndarray:
             continue
         j = max(rows, key=lambda i: out[i])
         i = lo + int(np.argmax(out[lo:hi]))
-        if (i != j and sub.codes[batch.cand_concept[i]][:3] != sub.codes[batch.cand_concept[j]][:3]
-                and out[i] < HEAD_NAMED_BELOW and not q.assertion.flags()
-                and not (said_words(q) & word_set(sub.displays[batch.cand_concept[i]]) - features.GENERIC)):
+        first, code = int(batch.cand_concept[i]), sub.codes[batch.cand_concept[i]]
+        if (i != j and code[:3] != sub.codes[batch.cand_concept[j]][:3] and out[i] < HEAD_NAMED_BELOW
+                and not q.assertion.flags()
+                and (_symptom_of(sub, first, int(batch.cand_concept[j]))
+                     or not (said_words(q) & word_set(sub.displays[first]) - word_set(q.head) - features.GENERIC))):
             to_twin(out, i, j)
     return out
+
+
+def _symptom_of(sub, first: int, named: int) -> bool:
+    """A first code that is an ICD-10-CM symptom (R) next to a stated diagnosis: integral to it, not coded
+    ("UTI - dysuria, frequency, ...")."""
+    return sub.system == ICD10CM and sub.codes[first].startswith("R") and _diagnosis(sub, named)
 
 
 def _diagnosis(sub, concept: int) -> bool:
