@@ -2,6 +2,7 @@
 - the trimester of a gestational age, appended ("preeclampsia at 35 weeks" is third trimester;
   ICD-10-CM: first under 14 weeks, second under 28), a later pregnancy's gravida ("G3P2") as
   multigravida, a pregnant "AMA" as elderly;
+- "both" of paired parts as "bilateral" ("ringing in both ears");
 - the spinal region of a thoracic or lumbar level, in the level's place ("L4-5 disc herniation"
   is lumbar; a rare token like "l4-5" would pull in whatever terms share it; ICD-10-CM names
   cervical levels itself);
@@ -52,6 +53,9 @@ _ALCOHOL = frozenset("alcohol etoh alcoholic".split())
 _GRAVIDA = re.compile(r"^g\d+p\d+")
 _LATER_GRAVIDA = re.compile(r"^g([2-9]|1\d)(p\d{1,4})?$")  # "G3P2": a multigravida (Z34.8-, O09.52-)
 TRIMESTER_SAID = frozenset({"trimester", "trimesters", "tri"})  # not "first" alone: "first pregnancy"
+
+_PAIRED = frozenset("ears eyes knees hips legs arms feet hands sides lungs breasts shoulders wrists ankles elbows "
+                    "kidneys ovaries lower upper".split())
 
 _LEVEL = re.compile(r"^([tl])(\d{1,2})(?:-([tls])?(\d{1,2}))?$")  # cervical codes name their levels
 _REGION = {"t": "thoracic", "l": "lumbar"}
@@ -136,7 +140,7 @@ def _all_weeks(tokens: list[str]) -> list[tuple[int, int]]:
     return out
 
 
-def _gestational_weeks(tokens: list[str]) -> int | None:
+def gestational_weeks(tokens: list[str]) -> int | None:
     """The current pregnancy's weeks: the first stated, or the one said to be now ("hx preterm delivery
     at 32 wks, now 18 wks")."""
     if not any(t in _PREGNANCY or _GRAVIDA.match(t) or t.startswith("pregnan") for t in tokens):
@@ -240,7 +244,7 @@ def implied(tokens: list[str]) -> list[str]:
     out = list(tokens)
     present, text = set(tokens), " ".join(tokens)
     if not TRIMESTER_SAID & present:
-        weeks = _gestational_weeks(tokens)
+        weeks = gestational_weeks(tokens)
         if weeks is not None:
             out += [trimester(weeks), "trimester"]
     parts = {p for t in tokens for p in t.split("/")}  # "labor/delivery"
@@ -252,6 +256,9 @@ def implied(tokens: list[str]) -> list[str]:
     if "ama" in tokens and "elderly" not in tokens and (_PREGNANCY & present
                                                         or any(_GRAVIDA.match(t) for t in tokens)):
         out.append("elderly")
+    if "both" in present:  # "ringing in both ears": "Tinnitus, bilateral"
+        out = ["bilateral" if t == "both" and out[i + 1:i + 2] and out[i + 1] in _PAIRED else t
+               for i, t in enumerate(out)]
     if not REGIONS & present:
         out = [_region(t) or t for t in out]
     if _FRACTURE & present:

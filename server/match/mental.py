@@ -23,7 +23,7 @@ import re
 
 from server.match import poisoning
 from server.match.abbreviations import SUBSTANCES
-from server.match.implied import undenied
+from server.match.implied import gestational_weeks, trimester, undenied
 
 _MOOD = re.compile(r"\b(depress\w*|bipolar|mania|manic|hypomani\w*|mood)\b")
 _PSYCHOTIC = re.compile(r"\bwith (?:[\w-]+ ){0,3}?(delusions?|hallucinations?|psychosis|psychotic symptoms)\b")
@@ -66,6 +66,17 @@ _TOBACCO = frozenset("tobacco nicotine smoking smoker smokes cigarette cigarette
 _ALCOHOL = frozenset("alcohol etoh alcoholic drinking".split())
 _TRIMESTER = re.compile(r"\b(first|second|third|1st|2nd|3rd) (trimester|trim|tri)\b")
 _ORDINAL = {"1st": "first", "2nd": "second", "3rd": "third"}
+# a withdrawal shown, not named (F1x.x3: "mild OUD - now yawning, rhinorrhea, COWS 9")
+_WITHDRAWAL_SCALE = re.compile(r"\b(cows|ciwa|ciwa-ar)(?: score)?(?: of| =|:)? (\d{1,2})\b")
+_SCALE_THRESHOLD = {"cows": 5, "ciwa": 8, "ciwa-ar": 8}  # mild withdrawal from there
+_WITHDRAWAL_SLANG = re.compile(r"\b(dopesick|dope sick|(?:meth|methamphetamine|stimulant|amphetamine|cocaine|coke|"
+                               r"crack) crash|crashing|coming down)\b")  # not "missed classes from the crash"
+_WITHDRAWAL_SIGN = re.compile(r"\b(yawning|rhinorrhea|runny nose|piloerection|goosebumps|lacrimation|diaphoresis|"
+                              r"diaphoretic|sweats|sweating|tremor|tremors|tremulous|shakes|shaky|dilated pupils|"
+                              r"mydriasis)\b")
+_SIGN_OF = {"runny nose": "rhinorrhea", "goosebumps": "piloerection", "diaphoretic": "diaphoresis",
+            "sweats": "diaphoresis", "sweating": "diaphoresis", "tremors": "tremor", "tremulous": "tremor",
+            "shakes": "tremor", "shaky": "tremor", "mydriasis": "dilated pupils"}
 # a use disorder's words: a drug named with them is the substance its codes name
 _USE = re.compile(r"\b(use|using|abuse|misuse|dependence|dependent|addiction|addicted|withdrawal|intoxication|"
                   r"intoxicated|induced|remission)\b")
@@ -98,6 +109,16 @@ def _substance(text: str) -> str:
     return " ".join(out)
 
 
+def _withdrawing(text: str) -> bool:
+    """A withdrawal the entry shows and does not name: a scale over its threshold ("COWS 9"), two of its
+    signs ("yawning, rhinorrhea"), or its own slang ("dopesick", "meth crash")."""
+    scale = _WITHDRAWAL_SCALE.search(text)
+    if scale and int(scale[2]) >= _SCALE_THRESHOLD[scale[1]] or undenied(_WITHDRAWAL_SLANG, text):
+        return True
+    signs = {_SIGN_OF.get(m[1], m[1]) for m in _WITHDRAWAL_SIGN.finditer(text)}
+    return len(signs) >= 2 and undenied(_WITHDRAWAL_SIGN, text)
+
+
 def reading(text: str) -> str:
     """The entry so read; "" when none of these applies."""
     typed = text
@@ -110,6 +131,8 @@ def reading(text: str) -> str:
         out = out.replace("first episode", "single episode")
     out = out.replace("induced psychosis", "induced psychotic disorder").replace("methamphetamine", "stimulant")
     out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
+    if substance and "withdrawal" not in out and _withdrawing(out):
+        out += " with withdrawal"
     if substance and _PSYCHOSIS.search(out) and "with delusions" not in out and "with hallucinations" not in out:
         delusions, hallucinations = undenied(_DELUSIONS, out), undenied(_HALLUCINATIONS, out)
         if delusions != hallucinations:
@@ -136,10 +159,12 @@ def reading(text: str) -> str:
     puerperium = (substance and _PUERPERIUM.search(out) and not _PREGNANT.search(out)  # F53: postpartum depression
                   and "remission" not in out and _TOBACCO.isdisjoint(words))  # the dev sets' coders: F11.21, F17.290
     if (_PREGNANT.search(out) or puerperium) and (substance or _DISORDER.search(out)):
-        trimester = _TRIMESTER.search(out)
+        found = [_ORDINAL.get(m[1], m[1]) for m in _TRIMESTER.finditer(out)]
+        weeks = gestational_weeks(out.split()) if len(set(found)) > 1 else None
+        said = trimester(weeks) if weeks is not None and trimester(weeks) in found else found[0] if found else ""
         tobacco = not _TOBACCO.isdisjoint(words) and all(w in _TOBACCO for w in words & SUBSTANCES)  # not THC vaping
         kind = ("other mental disorders" if not substance else "smoking (tobacco)" if tobacco
                 else "alcohol use" if not _ALCOHOL.isdisjoint(words) else "drug use")
-        stated = f" {_ORDINAL.get(trimester[1], trimester[1])} trimester" if trimester else ""
+        stated = f" {said} trimester" if said else ""
         out = f"{kind} complicating the puerperium" if puerperium else f"{kind} complicating pregnancy{stated}"
     return out if out != typed else ""

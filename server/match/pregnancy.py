@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from server.match.implied import WEEK_WORDS
+from server.match.implied import WEEK_WORDS, gestational_weeks, trimester
 from server.match.normalize import word_set
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin, to_twins
 from server.systems import ICD10CM
@@ -87,7 +87,8 @@ def planned(scores: np.ndarray, batch, sub) -> np.ndarray:
 def chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An entry that states a trimester is coded in the pregnancy chapter (O, Z3-): any other code
     scores OUTSIDE_CHAPTER ("GEST HTN 3RD TRI" is not I10), and so does one of another trimester
-    than the one it states ("first visit at 30 wks" is no O09.31 "..., first trimester")."""
+    than the one it states ("first visit at 30 wks" is no O09.31 "..., first trimester"), the weeks'
+    when it says several."""
     if sub.system != ICD10CM:
         return scores
     stated = np.array([any("trimester" in word_set(v.text) for v in q.variants) for q in batch.queries])
@@ -102,6 +103,9 @@ def chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
     aside = outside | (weeks & more[batch.cand_query])
     for n in np.flatnonzero(stated).tolist():
         said = {_ORDINAL.get(m[1], m[1]) for v in batch.queries[n].variants for m in _TRIMESTER.finditer(v.text)}
+        weeks = gestational_weeks(batch.queries[n].variants[0].text.split()) if len(said) > 1 else None
+        if weeks is not None and trimester(weeks) in said:  # "31 wks, ... since 2nd tri": the third
+            said = {trimester(weeks)}
         if len(said) != 1:
             continue
         for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
