@@ -77,6 +77,10 @@ _WITHDRAWAL_SIGN = re.compile(r"\b(yawning|rhinorrhea|runny nose|piloerection|go
 _SIGN_OF = {"runny nose": "rhinorrhea", "goosebumps": "piloerection", "diaphoretic": "diaphoresis",
             "sweats": "diaphoresis", "sweating": "diaphoresis", "tremors": "tremor", "tremulous": "tremor",
             "shakes": "tremor", "shaky": "tremor", "mydriasis": "dilated pupils"}
+# opioid agonist treatment: its patient's opioid use is a dependence (the index: maintenance, methadone F11.20)
+_MAINTAINED = re.compile(r"\b(on|maintained on|taking) (methadone|buprenorphine|bup|suboxone|subutex|sublocade|"
+                         r"buprenorphine-naloxone)\b|\bmethadone maintenance\b")
+_OPIOID_USE = re.compile(r"\b(opioid|opiate|heroin|fentanyl|oxycodone)s? use\b(?! disorder)")
 # a use disorder's words: a drug named with them is the substance its codes name
 _USE = re.compile(r"\b(use|using|abuse|misuse|dependence|dependent|addiction|addicted|withdrawal|intoxication|"
                   r"intoxicated|induced|remission)\b")
@@ -123,6 +127,8 @@ def reading(text: str) -> str:
     """The entry so read; "" when none of these applies."""
     typed = text
     out = text = _substance(text)
+    if _MAINTAINED.search(typed):  # "fentanyl use on methadone 80mg": the index's methadone maintenance, F11.20
+        out = text = _OPIOID_USE.sub(r"\1 dependence", text)
     words = set(text.split())
     substance = not SUBSTANCES.isdisjoint(words) or not words.isdisjoint({"alcoholic", "alcoholism"})
     if _MOOD.search(text) and "without psychotic" not in text and not substance:

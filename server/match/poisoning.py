@@ -37,6 +37,10 @@ INTENTS = (  # (intent, what states it), the first stated wins
 )
 INTENT_NAMES = [name for name, _ in INTENTS]
 _PILLS = re.compile(r"\b(pills|tabs|tablets|capsules)\b")  # "took 20 sertraline tabs as a suicide attempt"
+# an overdose told by its rescue: "found unresponsive after using fentanyl ...; Narcan x2"
+_REVERSED = re.compile(r"\b(narcan|naloxone)\b")
+_OVERDOSED = re.compile(r"\b(unresponsive|apneic|apnea|found down|respiratory depression|pinpoint|cyanotic|"
+                        r"not breathing|agonal)\b")
 KINDS = tuple((f"{name} of", said) for name, said in INTENTS[:2])  # not a poisoning
 DEFAULT_INTENT = "accidental"
 OTHER_INTENT = 0.25
@@ -76,7 +80,8 @@ def reading(text: str) -> str:
     when it names no poisoning."""
     classes = drug_classes()
     named = list(dict.fromkeys(_classes_named(text)))
-    if not named or not (POISONING.search(text) or _PILLS.search(text) and _SELF_HARM.search(text)):
+    if not named or not (POISONING.search(text) or _PILLS.search(text) and _SELF_HARM.search(text)
+                         or _REVERSED.search(text) and _OVERDOSED.search(text)):
         return ""
     kind = next((k for k, said in KINDS if said.search(text)), "poisoning by")
     rest = _CUE_WORDS.sub(" ", text)

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from server.match import conventions, disorders, features, injury, poisoning, pregnancy, social
+from server.match import abbreviations, conventions, disorders, features, injury, poisoning, pregnancy, social
 from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
 from server.match.implied import SEVERITIES, undenied
@@ -41,6 +41,7 @@ _COVERAGE = features.NAMES.index("idf_q_cov")
 NEGATIVE_FINDING = ("no ", "not ", "denies ", "negative for ", "absence of ")
 NEGATIVE_FINDING_PENALTY = 0.1  # it says the opposite of the entry
 DENIED_ONLY = CLASH_PENALTY
+TESTED_ONLY = 0.01
 _NEGATION = re.compile(r"\b(without|not|non|no|wo|w/o|denies|deny|denying)\b")  # what _denied starts at
 BIPOLAR_TWO = "F31.81"
 NOT_BIPOLAR_TWO = 0.1  # ICD-10-CM codes every bipolar II disorder so, whatever its episode
@@ -187,6 +188,32 @@ def _denied(text: str) -> frozenset:
 
 
 denied = lru_cache(maxsize=65536)(_denied)  # entries' readings recur
+_TESTED = re.compile(r"((?:[\w/+-]+ ){1,3})(?:testing|screening|screen|test)\b")
+_ASKING = frozenset("wants want requests requested request needs need offered ordered order will get do rapid for "
+                    "of declined declines due pending and".split())
+_RESULT = re.compile(r"\b(positive|pos|reactive|detected|confirmed|results?|neg|negative|nonreactive)\b|\+")
+_TESTING = frozenset("screening screen test testing tested examination encounter".split())  # a term about a test
+
+
+@lru_cache(maxsize=8192)
+def tested(text: str) -> frozenset:
+    """Words an entry names only as what is to be tested for ("..., wants HIV/HCV testing": no HIV disease):
+    up to three tokens before "testing" or "screening" in their clause, abbreviations spelled out; none
+    where the clause says a result, and none the entry says elsewhere."""
+    out: set[str] = set()
+    rest = []
+    for clause in re.split(r"[,;:.()]", text.lower()):
+        if _RESULT.search(clause):
+            rest.append(clause)
+            continue
+        for m in _TESTED.finditer(clause):
+            out |= _spelled([t for t in m[1].split() if t not in _ASKING])
+        rest.append(_TESTED.sub(" ", clause))
+    return frozenset(out - _spelled(" ".join(rest).split())) if out else frozenset()
+
+
+def _spelled(toks: list[str]) -> frozenset:
+    return frozenset().union(*(word_set(v.text) for v in abbreviations.expand(toks))) if toks else frozenset()
 
 
 def defaults(codes: list[str], billable, display_words: list[frozenset],
@@ -245,7 +272,7 @@ def entry_words(query) -> tuple[frozenset, frozenset]:
 
 def said_words(query) -> frozenset:
     """The content words of an entry's readings, less those it denies."""
-    return frozenset().union(*(word_set(v.text) - denied(v.text) for v in query.variants))
+    return frozenset().union(*(word_set(v.text) - denied(v.text) for v in query.variants)) - tested(query.text)
 
 
 def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
@@ -373,10 +400,10 @@ def _history_of_use(query, words: frozenset) -> bool:
 
 def _denial(q) -> tuple[frozenset, frozenset]:
     """(the words the entry denies and nowhere says, the words it says); nothing when it denies nothing."""
-    if not any(_NEGATION.search(v.text) for v in q.variants):
+    if not any(_NEGATION.search(v.text) for v in q.variants) and not tested(q.text):
         return frozenset(), frozenset()
     said = said_words(q)
-    return frozenset().union(*(denied(v.text) for v in q.variants)) - said, said
+    return (frozenset().union(*(denied(v.text) for v in q.variants)) | tested(q.text)) - said, said
 
 
 def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
@@ -384,7 +411,8 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
     ("paranoid schizophrenia, AH persist, no SI/HI" is no R45.850 "Homicidal ideations"); a term
     that denies them too agrees ("no car"). So does one whose display's head the entry denies ("panic
     disorder w/o agoraphobia" is no F40.01 "Agoraphobia with panic disorder", "cellulitis, no
-    abscess" no L02.414 "Cutaneous abscess of left upper limb")."""
+    abscess" no L02.414 "Cutaneous abscess of left upper limb"). One met only in what the entry wants
+    tested scores TESTED_ONLY ("..., wants HIV/HCV testing" is no B20), unless its term is of a test."""
     if not len(scores):
         return scores
     out = scores.copy()
@@ -392,10 +420,15 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
         no, said = _denial(q)
         if not no:
             continue
+        tests = tested(q.text) - said
         for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
             t = int(best_term[i])
             met = (sub.term_words[t] - denied(sub.terms[t])) & (no | said)
-            if met and met <= no or _head_words(sub.displays[batch.cand_concept[i]]) & no:
+            display = sub.displays[batch.cand_concept[i]]
+            if met and met <= tests:
+                if not (sub.term_words[t] | word_set(display)) & _TESTING:
+                    out[i] *= TESTED_ONLY
+            elif met and met <= no or _head_words(display) & no:
                 out[i] *= DENIED_ONLY
     return out
 
