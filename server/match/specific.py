@@ -82,7 +82,8 @@ NO_CEREBROVASCULAR = 0.25
 # one due to a disease named elsewhere is F02, not F03 ("dementia in Alzheimer's disease w/ agitation": F02.811)
 _DEMENTIA_SEVERITY = {"mild": "A", "moderate": "B", "severe": "C"}
 _UNSPECIFIED_SEVERITY = {"F01": "5", "F02": "8", "F03": "9"}
-_UNDERLYING = re.compile(r"\b(alzheimer\w*|alz|parkinson\w*|lewy|huntington\w*|pick|picks|frontotemporal|hiv)\b")
+_UNDERLYING = re.compile(r"\b(alzheimer\w*|alz|parkinson\w*|lewy|huntington\w*|pick|picks|frontotemporal|hiv|"
+                         r"in other diseases?|in oth diseases?|classified elsewhere)\b")
 _DRUG_TITLE = re.compile(r"\bdrug[- ]induced|\bdue to (drugs|medicaments)\b")  # E03.2, I95.2, K59.03
 # F10-F16, F18 by the words that name their substance: an entry naming one is no use of another
 _SUBSTANCE_FAMILY = {w: f for f, ws in (
