@@ -227,6 +227,7 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
     words = vectors.words[:n_readings] if vectors.words is not None else None
     for found, more, query in zip(chosen, _relatives(chosen, sub, words, starts, exclude), queries):
         more += [s for s in _stated_siblings(query, found, sub) if s not in more]
+        more += [s for s in _side_twins(query, found + more, sub) if s not in more]
         cand_concept.extend(found)
         cand_concept.extend(more)
         cand_start.append(len(cand_concept))
@@ -292,6 +293,30 @@ def _relatives(chosen: list[list[int]], sub: SystemIndex, words: sp.csr_matrix |
     bounds = np.searchsorted(entry, np.arange(n + 1))
     concept = concept.tolist()
     return [concept[bounds[e]:bounds[e + 1]] for e in range(n)]
+
+
+_OTHER_SIDE = {"right": "left", "left": "right"}
+
+
+def _side_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
+    """The twins of the best candidates on the side the entry states, where a candidate names only the
+    other one (L03.115 "... right lower limb" for L03.116 "... left lower limb": "R thigh cellulitis")."""
+    stated = specific.entry_words(query)[0] & specific.SIDES
+    if len(stated) != 1 or "bilateral" in stated:
+        return []
+    side = next(iter(stated))
+    other = _OTHER_SIDE[side]
+    by_display = sub.__dict__.setdefault("_by_display", {})
+    if not by_display:
+        by_display.update((d.lower(), c) for c, d in enumerate(sub.displays))
+    twins = []
+    for c in found:
+        words = sub.displays[c].lower().split()
+        if other in words or f"{other}," in words:
+            twin = by_display.get(sub.displays[c].lower().replace(other, side))
+            if twin is not None and twin not in found and twin not in twins:
+                twins.append(twin)
+    return twins
 
 
 def _stated_siblings(query, found: list[int], sub: SystemIndex) -> list[int]:

@@ -270,14 +270,16 @@ def implied(tokens: list[str]) -> list[str]:
     abscess = any(t == "abscess" and tokens[i - 1:i] not in (["no"], ["without"]) for i, t in enumerate(tokens))
     if _SKIN_INFECTION & present and "limb" not in tokens:
         limbs = _CELLULITIS_LIMB if "cellulitis" in tokens and not abscess else _LIMB
-        out = [limbs.get(t, t) for t in out if t != "upper" or "arm" not in tokens]  # "upper arm": upper limb
-        if any(t in limbs for t in tokens):  # "R forearm at injection site" is no L03.818 "... other sites"
+        out = [" ".join(limbs.get(p, p) for p in t.split("/")) if limbs.keys() & t.split("/") else t
+               for t in out  # "UPPER ARM/INJ SITE" too
+               if t != "upper" or "arm" not in parts]  # "upper arm": upper limb
+        if any(t in limbs for t in parts):  # "R forearm at injection site" is no L03.818 "... other sites"
             out = ["at" if t in ("site", "sites") else t for t in out]
     elif _WOUNDED & present:
         out = [_LOWER_LEG.get(t, t) for t in out]
     if abscess and "skin" in tokens:  # L02: "cutaneous abscess" ("no abscess on US": a cellulitis)
         out = ["cutaneous" if t == "skin" else t for t in out]
-    elif abscess and any(t.endswith("limb") for t in out) and "cutaneous" not in tokens:  # L02.41-
+    elif abscess and any("limb" in t.split() for t in out) and "cutaneous" not in tokens:  # L02.41-
         out.append("cutaneous")
     if _PRESSURE_ULCER & present and "region" not in tokens:  # L89.15-: "pressure ulcer of sacral region"
         out = [_ULCER_SITE.get(t, t) for t in out]
