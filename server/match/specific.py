@@ -733,8 +733,8 @@ def _head_named(scores: np.ndarray, batch, sub) -> np.ndarray:
         first, code = int(batch.cand_concept[i]), sub.codes[batch.cand_concept[i]]
         if (i != j and code[:3] != sub.codes[batch.cand_concept[j]][:3] and out[i] < HEAD_NAMED_BELOW
                 and not q.assertion.flags()
-                and (_symptom_of(sub, first, int(batch.cand_concept[j]))
-                     or not (said_words(q) & word_set(sub.displays[first]) - word_set(q.head) - features.GENERIC))):
+                and (_symptom_of(sub, first, int(batch.cand_concept[j])) or not (
+                    said_words(q) & word_set(sub.displays[first]) - word_set(q.head) - features.GENERIC - _WEAK_HEAD))):
             to_twin(out, i, j)
     return out
 
