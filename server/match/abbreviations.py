@@ -117,7 +117,8 @@ def _keep_slashed(parts: list[str], table) -> list[str]:
 def _halves(part: str, table) -> list[str]:
     """ "DEP-IN REMISSION", "ALC-INDUCED", "Z-WCC", "OUD-2ND TRI", "W/OPIOID-IND" split; not "GAD-7"."""
     halves = part.split("-")
-    if len(halves) > 1 and part not in table and any(table.get(h) for h in halves) and all(h.isalpha() or h in _ORDINALS for h in halves):
+    if (len(halves) > 1 and part not in table and any(table.get(h) for h in halves)
+            and all(h.isalpha() or h in _ORDINALS for h in halves)):
         return halves
     return [part]
 
