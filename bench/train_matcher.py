@@ -42,7 +42,7 @@ from server.match import (calibrate, candidates, content, evaluate, features, in
                           rerank, specific)
 from server.match.matcher import Matcher
 from server.match.rerank import MODEL_FILE, Reranker
-from server.match.service import DEFAULT_TARGETS, DEFAULT_THRESHOLD
+from server.match.service import DEFAULT_TARGETS, TEXT_THRESHOLD
 from server.store.store import Store
 
 DATA = ROOT / "bench" / "data"
@@ -225,9 +225,9 @@ def main() -> None:
     for name, entries in checks:
         t1, tok1, _, _ = calibration_points(raw, [e for e in entries if not evaluate.calibration_half(e["id"])])
         raw_p, p = 1 / (1 + np.exp(-t1[:, 0])), final.top.predict(t1)
-        auto = p >= DEFAULT_THRESHOLD
+        auto = p >= TEXT_THRESHOLD
         print(f"{name}, other half ({len(t1)}): top1 {tok1.mean():.3f}, ECE raw {calibrate.ece(raw_p, tok1):.3f} "
-              f"-> calibrated {calibrate.ece(p, tok1):.3f}, right at >= {DEFAULT_THRESHOLD} "
+              f"-> calibrated {calibrate.ece(p, tok1):.3f}, right at >= {TEXT_THRESHOLD} "
               f"{tok1[auto].mean() if auto.any() else float('nan'):.3f} ({auto.mean():.2f} of entries)")
     final.save(args.out)
     print(f"wrote {args.out} (version {version})")

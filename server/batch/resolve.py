@@ -92,7 +92,7 @@ class Resolver:
     resolved is not resolved again by another."""
 
     def __init__(self, engine, job: Job, shared=None) -> None:
-        self.engine, self.job, self.threshold = engine, job, auto_threshold()  # the matcher's, for codes too
+        self.engine, self.job, self.threshold = engine, job, auto_threshold()  # for maps; free text: the matcher
         self.text_targets = job.targets
         self.shared = shared
         self._cache: dict = {}

@@ -17,7 +17,7 @@ from server.cli.main import cli_errors, db_option
               "SNOMED CT and Gravity SDOH where loaded).")
 @click.option("--max-candidates", default=5, show_default=True, help="Candidates per system.")
 @click.option("--auto-threshold", type=float, default=None, help="Calibrated confidence for `auto` "
-              "(default $TERMBRIDGE_AUTO_THRESHOLD or 0.9).")
+              "(default $TERMBRIDGE_AUTO_THRESHOLD or 0.94).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @db_option
 def match(text: str, targets: tuple, max_candidates: int, auto_threshold: float | None, as_json: bool,
@@ -56,10 +56,10 @@ def evaluate_command(path: str, baseline: bool, group_by: str, auto_threshold: f
     from server.engine import Engine
     from server.match import evaluate
     from server.match.baseline import Baseline
-    from server.match.service import auto_threshold as threshold_of
+    from server.match.service import TEXT_THRESHOLD, auto_threshold as threshold_of
     with cli_errors():
         entries = evaluate.read_entries(path)
-        threshold = threshold_of(auto_threshold)
+        threshold = threshold_of(auto_threshold, TEXT_THRESHOLD)
         engine = Engine(db_path)
         engine.matching.targets([e["system"] for e in entries])  # loads the index; unknown systems fail here
         matcher = engine.matching.matcher()

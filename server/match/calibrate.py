@@ -35,6 +35,11 @@ REGULARIZATION = 0.05
 # at auto 0.973 against 0.035 and 0.992, and clinical entries asked for a category reached 0.9 more often.
 SDOH_REGULARIZATION = 0.3
 MAX_CONFIDENCE = 0.999  # a few thousand calibration entries cannot show certainty
+# An entry of LONG_WORDS or more words is never surer than LONG_CEILING: leaving each unread calibration set
+# out in turn, full wording's top bin was right 0.94 of the time at a mean confidence of 0.97 (pooled ECE
+# 0.034 -> 0.023 capped at 0.95, mean per-set 0.059 -> 0.055; terse entries, under 8 words, unchanged).
+LONG_WORDS = 8
+LONG_CEILING = 0.95
 
 
 def fit(scores, correct, weight=None) -> IsotonicRegression:
@@ -92,6 +97,7 @@ def fit_first(z: np.ndarray, correct, weight=None, regularization: float = REGUL
 
 
 _SDOH = 2 + SUPPORT.index("sdoh")  # column of entry_features: a Gravity SDOH category
+_WORDS = 2 + SUPPORT.index("q_words")
 
 
 @dataclass
@@ -112,7 +118,7 @@ class SplitCalibrator:
         for mask, model in ((category, self.sdoh), (~category, self.codes)):
             if mask.any():
                 out[mask] = model.predict(z[mask])
-        return out
+        return np.where(z[:, _WORDS] >= LONG_WORDS, np.minimum(out, LONG_CEILING), out) if len(z) else out
 
 
 def fit_split(z: np.ndarray, correct, weight=None) -> SplitCalibrator:

@@ -123,11 +123,12 @@ def _withdrawing(text: str) -> bool:
     return len(signs) >= 2 and undenied(_WITHDRAWAL_SIGN, text)
 
 
-def reading(text: str) -> str:
-    """The entry so read; "" when none of these applies."""
+def reading(text: str, entry: str = "") -> str:
+    """The entry so read (`entry`: as typed, for what its readings leave out); "" when none of these applies."""
     typed = text
     out = text = _substance(text)
-    if _MAINTAINED.search(typed):  # "fentanyl use on methadone 80mg": the index's methadone maintenance, F11.20
+    if _MAINTAINED.search(f"{typed} {entry.lower()}"):  # "fentanyl use on methadone 80mg": F11.20, the index's
+        # methadone maintenance
         out = text = _OPIOID_USE.sub(r"\1 dependence", text)
     words = set(text.split())
     substance = not SUBSTANCES.isdisjoint(words) or not words.isdisjoint({"alcoholic", "alcoholism"})

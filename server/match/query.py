@@ -110,7 +110,7 @@ def prepare(text: str, index) -> Query:
                          (poisoning.reading(fixed), "drug -> its class, overdose -> poisoning"),
                          (poisoning.drug_caused(fixed), poisoning.DRUG_CAUSED),
                          (poisoning.alcohol_caused(fixed), "caused by alcohol -> alcoholic"),
-                         (mental.reading(dsm or fixed), "psychiatric wording -> ICD-10-CM's")):
+                         (mental.reading(dsm or fixed, entry), "psychiatric wording -> ICD-10-CM's")):
         if reading:
             variants.append(Variant(reading, EXPANDED, read + (why,)))
     for flag, prefixes in (("family", ("family history of", "fh")), ("historical", ("personal history of", "h/o"))):
