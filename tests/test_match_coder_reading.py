@@ -514,8 +514,9 @@ def test_a_withdrawal_shown_a_maintenance_and_the_trimester_of_the_weeks(engine)
                         "Meth crash after a 4-day run; stimulant use d/o, severe",
                         "Fentanyl use, on buprenorphine 16 mg daily",
                         "34 wks pregnant, OUD on buprenorphine, no use since 1st tri; 3rd trimester labs today",
+                        "28 wks pregnant, on buprenorphine for OUD, no illicit use",
                         "COCAINE DEP W/COCAINE-IND DEPRESSIVE D/O"]) == \
-        ["F11.23", "F15.23", "F11.20", "O99.323", "F14.24"]
+        ["F11.23", "F15.23", "F11.20", "O99.323", "O99.323", "F14.24"]
 
 
 def test_sides_sites_and_shorthand_as_the_codes_name_them(engine):

@@ -169,6 +169,20 @@ def _lack(kept: list[tuple[str, bool]], j: int) -> bool:
     return _resource([t for t, _ in kept], j + 1) or j + 1 < len(kept) and kept[j + 1][0] == "enough"
 
 
+_NOT_A_CONDITION = re.compile(r"^(\d|a |an |the |about |over |x\d|years?|months?|weeks?|days?|yrs?|mos?|wks?|"
+                               r"now|today|life|years)")
+MAX_TREATED = 4
+
+
+def _treated_for(raw: list[str]) -> list[str]:
+    """What a treatment clause says it treats ("on buprenorphine for OUD": OUD), a few words; [] for none
+    or a time ("on bup for 2 yrs")."""
+    if "for" not in raw[1:]:
+        return []
+    after = raw[raw.index("for", 1) + 1:]
+    return after if 0 < len(after) <= MAX_TREATED and not _NOT_A_CONDITION.match(" ".join(after)) else []
+
+
 def detect(text: str) -> Parsed:
     assertion = Assertion()
     clauses: list[list[tuple[str, bool]]] = []
@@ -179,7 +193,10 @@ def detect(text: str) -> Parsed:
         if not raw:
             continue
         if named and raw[0] in _CONTEXT_FIRST and any(tuple(raw[:len(o)]) == o for o in CONTEXT_OPENERS):
-            continue
+            treated = _treated_for(raw)  # "on buprenorphine for OUD": the condition stays
+            if not treated:
+                continue
+            raw, capitals = treated, capitals[-len(treated):]
         if named and POST.get(tuple(t for t in raw[:_undated(raw)] if t not in _HOW)) == HISTORICAL:
             assertion.historical = True  # "Hep C, treated and cured in 2020": the condition is history
             assertion.triggers.append(" ".join(raw))
