@@ -2,7 +2,8 @@
 or a connection is digital access, whatever it keeps the person from ("No smartphone or internet at
 home, can't do video f/u" is digital-access, not digital-literacy, which is a lack of skills); a
 person living in a car or outside is unsheltered, whatever brought it about ("Living in car w/ 2 kids
-since eviction" is Z59.02, not Z59.811 "housing instability, housed")."""
+since eviction" is Z59.02, not Z59.811 "housing instability, housed"); an older person's benefits taken, or
+a report to adult protective services, is elder abuse."""
 
 from __future__ import annotations
 
@@ -59,4 +60,24 @@ def unsheltered(scores: np.ndarray, batch, sub) -> np.ndarray:
             if code.startswith(("Z59.0", "Z59.1", "Z59.8")) and code != UNSHELTERED:
                 to_twin(out, lo + i, lo + codes.index(UNSHELTERED))
                 out[lo + i] *= CLASH_PENALTY
+    return out
+
+
+ELDER_ABUSE = "elder-abuse"
+_ELDER_ABUSE = re.compile(r"\b(adult protective services|aps)\b|\b(cash\w*|tak\w*|steal\w*|stole|withdraw\w*|withhold\w*|"
+                          r"spend\w*|keep\w*) (?:\S+ ){0,3}?(social security|ss|pension|pensions|benefits)\b")
+
+
+def elder_abuse(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """For an entry naming adult protective services or an older person's benefits taken ("son cashing her
+    SS checks"), elder abuse takes the first category's score when it is not first already."""
+    if sub.system != SDOHCC or not len(scores):
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not any(_ELDER_ABUSE.search(v.text) for v in q.variants):
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        if ELDER_ABUSE in codes:
+            to_twin(out, lo + int(np.argmax(out[lo:hi])), lo + codes.index(ELDER_ABUSE))
     return out
