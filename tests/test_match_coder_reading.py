@@ -505,8 +505,9 @@ def test_a_denial_a_label_and_a_symptom_read_as_a_coder_reads_them(engine):
 
 def test_a_cause_a_drug_class_and_what_is_only_to_be_tested(engine):
     assert top(engine, ["POLYNEUROPATHY 2/2 ETOH", "OD fluoxetine - suicide attempt", "HIV testing",
-                        "DEMENTIA IN OTH DZ, MILD, W/ AGITATION", "KCl 20 mEq PO daily for low K"]) == \
-        ["G62.1", "T43.222A", "Z11.4", "F02.A11", "E87.6"]
+                        "DEMENTIA IN OTH DZ, MILD, W/ AGITATION", "KCl 20 mEq PO daily for low K",
+                        "constipation d/t methadone", "CUD, severe, smokes crack most days"]) == \
+        ["G62.1", "T43.222A", "Z11.4", "F02.A11", "E87.6", "K59.03", "F14.20"]
 
 
 def test_a_withdrawal_shown_a_maintenance_and_the_trimester_of_the_weeks(engine):

@@ -152,6 +152,17 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
     return out
 
 
+# The entry's own words pick the sense: "CUD severe - smokes crack daily" is a cocaine use disorder.
+BY_CONTEXT = {"cud": (frozenset("crack cocaine coke powder freebase".split()), "cocaine use disorder")}
+
+
+def _by_context(segments, toks: list[str]):
+    said = set(toks)
+    return [(token, tuple(sorted(senses, key=lambda s: s.expansion != BY_CONTEXT[token][1]))
+             if senses and token in BY_CONTEXT and BY_CONTEXT[token][0] & said else senses)
+            for token, senses in segments]
+
+
 def _by_domain(segments, toks: list[str]):
     """Senses of an ambiguous abbreviation that fit the entry's domain first ("smoker 1/2 ppd")."""
     domains = {senses[0].domain for _, senses in segments if senses and len(senses) == 1}
@@ -166,7 +177,7 @@ def _by_domain(segments, toks: list[str]):
 
 def expand(toks: list[str], capitals: set[int] = frozenset(), terse: bool = False) -> list[Variant]:
     """The entry as typed, with first senses, and with each other sense of an ambiguous abbreviation."""
-    segments = _by_domain(segment(toks, set(capitals), terse), toks)
+    segments = _by_context(_by_domain(segment(toks, set(capitals), terse), toks), toks)
     original = " ".join(toks)
     found = [(i, senses) for i, (_, senses) in enumerate(segments) if senses]
     if not found:

@@ -101,6 +101,8 @@ _MEDICINES = frozenset("antipsychotic antipsychotics antidepressant antidepressa
 
 _PRESCRIBED = frozenset("prescription prescriptions rx therapy treatment analgesic analgesics pain".split())  # "opioid
 # rx", "chronic opioid therapy": a medicine, not a substance of abuse
+_TREATMENTS = frozenset("methadone buprenorphine suboxone".split())  # a medicine right after "due to"
+_JUST_CAUSED = re.compile(r"\b(due to|d/t|2/2|secondary to|caused by)$")
 _ALCOHOL_CAUSED = re.compile(r"^(.+?) (?:due to|d/t|from|secondary to|2/2|caused by|related to|r/t) "
                              r"(?:chronic |heavy )?(?:alcohol|etoh)(?: use| abuse| dependence)?(?: disorder)?$")
 
@@ -119,7 +121,8 @@ def drug_caused(text: str) -> str:
     classes, substances = _table(DRUG_CLASSES_FILE)
     ws = text.replace("-", " ").split()
     medicines = [w for i, w in enumerate(ws) if w in classes and w not in substances or w in _MEDICINES
-                 or (w in classes or w in SUBSTANCES) and ws[i + 1:i + 2] and ws[i + 1] in _PRESCRIBED]
+                 or (w in classes or w in SUBSTANCES) and ws[i + 1:i + 2] and ws[i + 1] in _PRESCRIBED
+                 or w in _TREATMENTS and _JUST_CAUSED.search(" ".join(ws[:i]))]
     if not medicines or POISONING.search(text) or not _CAUSED_BY.search(text.replace("-", " ")):
         return ""
     return f"{text} {_ITS_TITLES}"

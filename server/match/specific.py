@@ -784,8 +784,9 @@ def _clause_named(scores: np.ndarray, batch, sub) -> np.ndarray:
 
 def _disorder_before_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A disorder the entry names before its cause ("Depression due to job loss", "PTSD related to
-    childhood sexual abuse") is coded first, not the cause's factor code (Z56.2, Z62.810): a first Z code
-    gives its score to the disorder's code."""
+    childhood sexual abuse") is coded first, not the cause's factor code (Z56.2, Z62.810) nor a plain use of
+    the drug that caused it ("constipation d/t methadone" is no F11.20): such a first code gives its score
+    to the disorder's code."""
     if sub.system != ICD10CM:
         return scores
     out = scores.copy()
@@ -797,9 +798,13 @@ def _disorder_before_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
         i = int(np.argmax(out[lo:hi]))
         rows = [lo + j for j in range(hi - lo) if int(batch.cand_concept[lo + j]) in named
                 and not codes[j].startswith(("R", "Z"))]
-        if codes[i].startswith("Z") and rows:
+        plain_use = codes[i].startswith("F1") and _PLAIN_USE.search(sub.displays[batch.cand_concept[lo + i]])
+        if (codes[i].startswith("Z") or plain_use) and rows:
             to_twin(out, lo + i, max(rows, key=lambda r: out[r]))
     return out
+
+
+_PLAIN_USE = re.compile(r"(uncomplicated|in remission)$")
 
 
 def _named_families(reading: str) -> set[str]:
