@@ -526,3 +526,9 @@ def test_sides_sites_and_shorthand_as_the_codes_name_them(engine):
         ["H93.13", "S52.521A", "L02.414", "G47.52", "Z60.2"]
     sdoh = engine.match_texts(["no indoor plumbing, hauls water", "takes payday loans to cover rent"], ["sdoh"], 3)
     assert [r.results[0].candidates[0].code for r in sdoh] == ["inadequate-housing", "financial-insecurity"]
+
+
+def test_a_numbered_type_a_screening_score_and_an_insomnia_due_to_ptsd(engine):
+    assert top(engine, ["Type 1 diabetic, poorly controlled, A1c 9.8, switched to basal-bolus",
+                        "Anxiety, GAD-7 9, not further specified",
+                        "Insomnia due to posttraumatic stress disorder, wakes 4x a night"]) == ["E10.65", "F41.9", "F51.05"]

@@ -59,7 +59,7 @@ CONTEXT_OPENERS = [tuple(t.split()) for t in (
 _CONTEXT_FIRST = frozenset(o[0] for o in CONTEXT_OPENERS)
 # A later clause opening with "no"/"not" qualifies the condition ("panic disorder, no agoraphobia").
 WITHOUT = frozenset({"no", "not"})
-_NOT_SPECIFIED = frozenset({"specified", "stated", "documented"})
+_NOT_SPECIFIED = frozenset({"specified", "stated", "documented", "characterized"})
 _UNCLEAR = frozenset({"unclear", "unknown", "uncertain", "undetermined"})
 _KINDS = frozenset({"type", "subtype", "kind", "episode", "severity", "site", "side"})
 
@@ -71,6 +71,8 @@ def _unspecified(kept: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     for t, cap in kept:
         if t in _NOT_SPECIFIED and out and out[-1][0] == "not":
             out[-1] = ("unspecified", out[-1][1])
+        elif t in _NOT_SPECIFIED and [w for w, _ in out[-2:]] == ["not", "further"]:  # "not further specified"
+            out[-2:] = [("unspecified", out[-2][1])]
         elif t in _UNCLEAR and out and out[-1][0] in _KINDS:
             out.append(("unspecified", cap))
         else:
@@ -172,14 +174,16 @@ def _lack(kept: list[tuple[str, bool]], j: int) -> bool:
 _NOT_A_CONDITION = re.compile(r"^(\d|a |an |the |about |over |x\d|years?|months?|weeks?|days?|yrs?|mos?|wks?|"
                                r"now|today|life|years)")
 MAX_TREATED = 4
+_WHAT_FOR = (("for",), ("in", "setting", "of"), ("in", "the", "setting", "of"))  # "on day 3 in setting of severe AUD"
 
 
 def _treated_for(raw: list[str]) -> list[str]:
-    """What a treatment clause says it treats ("on buprenorphine for OUD": OUD), a few words; [] for none
-    or a time ("on bup for 2 yrs")."""
-    if "for" not in raw[1:]:
+    """What a treatment clause says it treats ("on buprenorphine for OUD": OUD) or is in the setting of, a
+    few words; [] for none or a time ("on bup for 2 yrs")."""
+    at = next((i + len(w) for i in range(1, len(raw)) for w in _WHAT_FOR if tuple(raw[i:i + len(w)]) == w), None)
+    if at is None:
         return []
-    after = raw[raw.index("for", 1) + 1:]
+    after = raw[at:]
     return after if 0 < len(after) <= MAX_TREATED and not _NOT_A_CONDITION.match(" ".join(after)) else []
 
 

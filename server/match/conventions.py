@@ -1,5 +1,6 @@
 """Coder's conventions of a condition's type and time, read from what the entry says:
-- paranoid schizophrenia (F20.0) is a type the entry names, not one read from persecutory beliefs;
+- paranoid schizophrenia (F20.0) is a type the entry names, not one read from persecutory beliefs; a
+  numbered type the entry names is that type ("Type 1 diabetes, poorly controlled" is no E11.65);
 - a myocardial infarction is acute (I21) for four weeks, then old (I25.2);
 - a disorder said to be in remission is no history code, and an event said to be history is its
   history concept;
@@ -31,6 +32,26 @@ def paranoid_type(scores: np.ndarray, batch, sub) -> np.ndarray:
         lo, hi, codes = entry_codes(batch, sub, n)
         if "F20.0" in codes and "F20.9" in codes and int(np.argmax(out[lo:hi])) == codes.index("F20.0"):
             to_twin(out, lo + codes.index("F20.0"), lo + codes.index("F20.9"))
+    return out
+
+
+_TYPE = re.compile(r"\btype (1|2|i|ii|one|two)\b")
+_TYPE_NUMBER = {"1": "1", "i": "1", "one": "1", "2": "2", "ii": "2", "two": "2"}
+
+
+def numbered_type(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A code of another numbered type than the one the entry names scores CLASH_PENALTY."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        said = {_TYPE_NUMBER[m[1]] for v in q.variants for m in _TYPE.finditer(v.text)}
+        if len(said) != 1:
+            continue
+        for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
+            types = {_TYPE_NUMBER[m[1]] for m in _TYPE.finditer(sub.displays[batch.cand_concept[i]].lower())}
+            if types and not types & said:
+                out[i] *= CLASH_PENALTY
     return out
 
 

@@ -312,7 +312,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 j = max(named)[2]
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
-    out = conventions.paranoid_type(out, batch, sub)
+    out = conventions.numbered_type(conventions.paranoid_type(out, batch, sub), batch, sub)
     out = _mood_episode(_bipolar_two(_not_unipolar(out, batch, sub), batch, sub), batch, sub)
     out = _hypertensive(out, batch, sub)
     out = conventions.old_infarction(_stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub), batch, sub)
