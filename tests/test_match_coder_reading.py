@@ -528,7 +528,9 @@ def test_sides_sites_and_shorthand_as_the_codes_name_them(engine):
     assert [r.results[0].candidates[0].code for r in sdoh] == ["inadequate-housing", "financial-insecurity"]
 
 
-def test_a_numbered_type_a_screening_score_and_an_insomnia_due_to_ptsd(engine):
+def test_a_numbered_type_a_screening_score_and_a_disorder_before_its_factor(engine):
     assert top(engine, ["Type 1 diabetic, poorly controlled, A1c 9.8, switched to basal-bolus",
                         "Anxiety, GAD-7 9, not further specified",
-                        "Insomnia due to posttraumatic stress disorder, wakes 4x a night"]) == ["E10.65", "F41.9", "F51.05"]
+                        "Insomnia due to posttraumatic stress disorder, wakes 4x a night",
+                        "PTSD - hx childhood physical abuse by stepfather, flashbacks, startle"]) == \
+        ["E10.65", "F41.9", "F51.05", "F43.10"]

@@ -2,7 +2,8 @@
 - the trimester of a gestational age, appended ("preeclampsia at 35 weeks" is third trimester;
   ICD-10-CM: first under 14 weeks, second under 28), a later pregnancy's gravida ("G3P2") as
   multigravida, a pregnant "AMA" as elderly;
-- "both" of paired parts as "bilateral" ("ringing in both ears");
+- "both" of paired parts as "bilateral" ("ringing in both ears"); a heart failure with preserved
+  ejection fraction as diastolic, with reduced as systolic;
 - the spinal region of a thoracic or lumbar level, in the level's place ("L4-5 disc herniation"
   is lumbar; a rare token like "l4-5" would pull in whatever terms share it; ICD-10-CM names
   cervical levels itself);
@@ -256,6 +257,9 @@ def implied(tokens: list[str]) -> list[str]:
     if "ama" in tokens and "elderly" not in tokens and (_PREGNANCY & present
                                                         or any(_GRAVIDA.match(t) for t in tokens)):
         out.append("elderly")
+    if present & {"ef", "ejection"}:  # "HF with preserved EF": the index's diastolic heart failure
+        out += [kind for said, kind in (("preserved", "diastolic"), ("reduced", "systolic")) if said in present
+                and kind not in present]
     if "both" in present:  # "ringing in both ears": "Tinnitus, bilateral"
         out = ["bilateral" if t == "both" and out[i + 1:i + 2] and out[i + 1] in _PAIRED else t
                for i, t in enumerate(out)]

@@ -511,14 +511,15 @@ def _drug_caused(scores: np.ndarray, support: np.ndarray, batch, sub) -> None:
 
 
 def _not_unipolar(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """An entry whose first clause says bipolar (not denied) is no F32 / F33 depression: those score
-    NOT_BIPOLAR ("bipolar II, stable, last depressive episode 2022" is no F32.9)."""
+    """An entry whose first clause says bipolar (not denied) is no F32 / F33 depression nor F30 single
+    manic episode: those score NOT_BIPOLAR ("bipolar II, stable, last depressive episode 2022" is no F32.9,
+    "bipolar disorder in partial remission, last episode manic" no F30.3)."""
     if sub.system != ICD10CM:
         return scores
     bipolar = np.array([undenied(_BIPOLAR, q.head) for q in batch.queries])
     if not bipolar.any():
         return scores
-    unipolar = np.array([sub.codes[c].startswith(("F32", "F33")) for c in batch.cand_concept.tolist()])
+    unipolar = np.array([sub.codes[c].startswith(("F30", "F32", "F33")) for c in batch.cand_concept.tolist()])
     return np.where(bipolar[batch.cand_query] & unipolar, scores * NOT_BIPOLAR, scores)
 
 
@@ -731,10 +732,11 @@ def _head_named(scores: np.ndarray, batch, sub) -> np.ndarray:
             continue
         j = max(rows, key=lambda i: out[i])
         i = lo + int(np.argmax(out[lo:hi]))
-        first, code = int(batch.cand_concept[i]), sub.codes[batch.cand_concept[i]]
-        if (i != j and code[:3] != sub.codes[batch.cand_concept[j]][:3] and out[i] < HEAD_NAMED_BELOW
+        first, named = int(batch.cand_concept[i]), int(batch.cand_concept[j])
+        factor = _factor_of(sub, first, named)  # listed after the disorder, however sure
+        if (i != j and sub.codes[first][:3] != sub.codes[named][:3] and (out[i] < HEAD_NAMED_BELOW or factor)
                 and not q.assertion.flags()
-                and (_symptom_of(sub, first, int(batch.cand_concept[j])) or not (
+                and (factor or _symptom_of(sub, first, named) or not (
                     said_words(q) & word_set(sub.displays[first]) - word_set(q.head) - features.GENERIC - _WEAK_HEAD))):
             to_twin(out, i, j)
     return out
@@ -744,6 +746,17 @@ def _symptom_of(sub, first: int, named: int) -> bool:
     """A first code that is an ICD-10-CM symptom (R) next to a stated diagnosis: integral to it, not coded
     ("UTI - dysuria, frequency, ...")."""
     return sub.system == ICD10CM and sub.codes[first].startswith("R") and _diagnosis(sub, named)
+
+
+def _factor_of(sub, first: int, named: int) -> bool:
+    """A first code that is a social or historical factor (Z55-Z65, Z86, Z87, Z91) next to a stated diagnosis
+    that is no Z or R code: coded after it ("PTSD - hx childhood physical abuse, ..." is F43.10, then Z62.810)."""
+    code = sub.codes[first]
+    return (sub.system == ICD10CM and (code[:3] in _FACTORS or "Z55" <= code[:3] <= "Z65")
+            and sub.codes[named][0] not in "RZ")
+
+
+_FACTORS = frozenset({"Z86", "Z87", "Z91"})
 
 
 def _diagnosis(sub, concept: int) -> bool:
