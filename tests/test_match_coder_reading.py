@@ -522,8 +522,9 @@ def test_a_withdrawal_shown_a_maintenance_and_the_trimester_of_the_weeks(engine)
 
 def test_sides_sites_and_shorthand_as_the_codes_name_them(engine):
     assert top(engine, ["tinnitus both ears", "buckle fx distal radius R, initial", "ABSCESS L FOREARM/INJ SITE",
-                        "RBD per sleep study", "lives by herself, no family nearby"]) == \
-        ["H93.13", "S52.521A", "L02.414", "G47.52", "Z60.2"]
+                        "RBD per sleep study", "lives by herself, no family nearby",
+                        "2 cm chin lac from fall off bike, initial", "CORNEAL ABRASION RT INIT"]) == \
+        ["H93.13", "S52.521A", "L02.414", "G47.52", "Z60.2", "S01.81XA", "S05.01XA"]
     sdoh = engine.match_texts(["no indoor plumbing, hauls water", "takes payday loans to cover rent"], ["sdoh"], 3)
     assert [r.results[0].candidates[0].code for r in sdoh] == ["inadequate-housing", "financial-insecurity"]
 

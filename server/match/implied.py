@@ -79,9 +79,10 @@ _LIMB = {"arm": "upper limb", "forearm": "upper limb", "elbow": "upper limb", "a
          "axillary": "axilla",
          "leg": "lower limb", "thigh": "lower limb", "knee": "lower limb", "calf": "lower limb", "shin": "lower limb"}
 _CELLULITIS_LIMB = {**_LIMB, "hand": "upper limb", "foot": "lower limb"}  # L03.11-; an abscess's hand is L02.51-
-# an injury of the calf or shin is of the lower leg (S80-S89), as the index says
+# an injury of the calf or shin is of the lower leg (S80-S89), of the forehead or chin of "other part of
+# head" (S01.8-), as the index says
 _WOUNDED = frozenset("bite bitten bites laceration lac abrasion contusion puncture wound wounds".split())
-_LOWER_LEG = {"calf": "lower leg", "shin": "lower leg"}
+_LOWER_LEG = {"calf": "lower leg", "shin": "lower leg", "forehead": "other part of head", "chin": "other part of head"}
 
 # a deficit after a stroke is its sequela (I69.3-: "hemiplegia ... following cerebral infarction")
 _STROKE = frozenset("stroke strokes cva infarct infarction cerebrovascular".split())

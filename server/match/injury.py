@@ -4,7 +4,9 @@
   a wound;
 - a fracture not said to be pathological is traumatic, and one said to be (osteoporotic, stress)
   is not (guideline I.C.19.c);
-- a maltreatment said to be suspected is T76- (T74- is confirmed), of the kind the entry states."""
+- a maltreatment said to be suspected is T76- (T74- is confirmed), of the kind the entry states;
+- a wound is of the site the entry names: a laceration or abrasion code of another site scores
+  OTHER_SITE ("CORNEAL ABRASION LT INIT" is no S60.512A "Abrasion of left hand")."""
 
 from __future__ import annotations
 
@@ -12,12 +14,14 @@ import re
 
 import numpy as np
 
+from server.match.normalize import word_set
 from server.match.rerank import entry_codes, to_twin, to_twins
 from server.systems import ICD10CM
 
 EXTERNAL_CAUSE = ("V", "W", "X", "Y")
 NOT_FIRST = 0.05  # a code that only adds to another
 OTHER_KIND = 0.25  # a pathological fracture code for a traumatic fracture, or the reverse
+OTHER_SITE = 0.01  # a wound code of a site the entry does not name
 _INJURY = re.compile(r"\b(sprain|strain|fracture|fx|laceration|lac|bite|bitten|wounds?|puncture|contusion|bruise|burn|"
                      r"abrasion|injury|dislocation|concussion|hand|foot|ankle|knee|wrist|arm|leg|calf|thigh|finger|"
                      r"toe|neck|back|head|face|shoulder|hip|elbow|forearm|scalp|chest)\b")
@@ -130,4 +134,36 @@ def suspected_maltreatment(scores: np.ndarray, batch, sub) -> np.ndarray:
             age = next(iter(ages)) if len(ages) == 1 else code[5]
             return ("T76" if suspected else code[:3]) + "." + kind + age + code[6:]
         to_twins(out, lo, codes, twin_of)
+    return out
+
+
+_SURFACE = re.compile(r"^(laceration|abrasion|contusion|puncture wound|open bite|blister|superficial|insect bite|"
+                      r"other superficial|unspecified superficial)", re.IGNORECASE)
+# the sites a superficial wound's title names, and what an entry's site word is a part of
+_SITES = frozenset("hand foot head ear eye eyelid scalp finger thumb toe wrist ankle knee elbow shoulder hip thigh leg "
+                   "arm forearm lip nose neck cornea cheek chin forehead back abdomen chest breast buttock".split())
+_PART_OF = {"forehead": {"head"}, "chin": {"head"}, "temple": {"head"}, "cheek": {"head"}, "jaw": {"head"},
+            "corneal": {"cornea", "eye"}, "cornea": {"eye"}, "palm": {"hand"}, "knuckle": {"hand", "finger"},
+            "heel": {"foot"}, "sole": {"foot"}, "shin": {"leg"}, "calf": {"leg"}, "fingertip": {"finger"},
+            "eyebrow": {"eyelid"}, "brow": {"eyelid"}}
+
+
+def wound_site(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A superficial or open wound code naming only sites the entry does not (nor any they are part of)
+    scores OTHER_SITE, for an entry that names a site."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        words = frozenset().union(*(word_set(v.text) for v in q.variants))
+        named = {w for w in words if w in _SITES or w in _PART_OF}
+        if not named:
+            continue
+        named |= set().union(*(_PART_OF.get(w, set()) for w in named))
+        for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
+            display = sub.displays[batch.cand_concept[i]]
+            if sub.codes[batch.cand_concept[i]][0] == "S" and _SURFACE.match(display):
+                sites = word_set(display) & _SITES
+                if sites and not sites & named:
+                    out[i] *= OTHER_SITE
     return out

@@ -320,7 +320,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     out = _clause_named(_head_named(_stated_level(out, batch, sub), batch, sub), batch, sub)
     out = _disorder_before_cause(out, batch, sub)
     out = injury.open_bite(injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub), batch, sub)
-    out = injury.suspected_maltreatment(out, batch, sub)
+    out = injury.wound_site(injury.suspected_maltreatment(out, batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
     _said_sibling(out, support, batch, sub, best_term)
     out, support = _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
