@@ -29,6 +29,9 @@ AFTER_NUMBER = {"ppd": "packs per day of cigarettes"}
 AFTER_RESULT = {"ppd": "purified protein derivative"}
 _RESULTS = frozenset("pos positive neg negative +ve -ve".split())
 AFTER_WITH = {"halluc": "hallucinations"}  # "... W HALLUC" (not "HALLUC DEPEND")
+AFTER_MOOD = {"mo": "moderate"}  # "MDD, RECURRENT, MO": a truncated MOD, not morbid obesity
+_MOOD_WORDS = frozenset("recurrent recur rec episode epis epi single depressive depression depress depressed dep mixed "
+                        "mdd anxiety anx bipolar manic severity".split())
 # Next to a dose or an intake, a route: "KCl 40 mEq PO x2", "poor PO intake" (not a probation officer).
 ROUTES = {"po": "by mouth"}
 _NEAR_ROUTE = frozenset("poor tolerating tolerates tolerated intake fluids trial challenge bid tid qid qd qhs qam "
@@ -97,6 +100,8 @@ def _senses(table, span: list[str], previous: str, allow_ordinary: bool,
         senses = tuple(s for s in senses if s.expansion == AFTER_RESULT[key]) or senses
     elif key in AFTER_WITH and previous in _WITH:
         senses = tuple(s for s in senses if s.expansion == AFTER_WITH[key]) or senses
+    elif key in AFTER_MOOD and previous in _MOOD_WORDS:
+        senses = tuple(s for s in senses if s.expansion == AFTER_MOOD[key]) or senses
     elif key in ROUTES and (previous in UNITS or _NUMBER.match(previous) or previous in _NEAR_ROUTE
                             or following in _NEAR_ROUTE or re.fullmatch(r"x\d+", following)):
         senses = tuple(s for s in senses if s.expansion == ROUTES[key]) or senses
