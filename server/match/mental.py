@@ -32,7 +32,8 @@ _NOT_PSYCHOTIC = re.compile(r"\b(?:without|no|not|w/o|wo) psychotic (?:symptoms|
 _INDUCED_MOOD = re.compile(r"\binduced (?:depression|depressive disorder|depressive|depressed mood)\b")
 _INDUCED_SLEEP = re.compile(r"\binduced insomnia\b")
 _INSOMNIA_MENTAL = re.compile(r"\binsomnia (?:secondary to|due to|d/t|2/2|from) (?:\w+ )?(?:anxiety|depression|ptsd|"
-                              r"post-traumatic stress disorder|posttraumatic stress disorder|bipolar disorder|mental disorder)\b")
+                              r"post-traumatic stress disorder|posttraumatic stress disorder|bipolar disorder|"
+                              r"mental disorder)\b")
 _CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent)(?: from \w+)? (since|for|x|x\d|\d+ (?:y|yr|yrs|years?|mo|mos|months?)\b)")
 _PERCEPTUAL = re.compile(r"\bwithdrawal (?:with|and|w/) (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
 # an OCD with both obsessions and compulsions is F42.2 "mixed obsessional thoughts and acts"

@@ -64,8 +64,9 @@ def unsheltered(scores: np.ndarray, batch, sub) -> np.ndarray:
 
 
 ELDER_ABUSE = "elder-abuse"
-_ELDER_ABUSE = re.compile(r"\b(adult protective services|aps)\b|\b(cash\w*|tak\w*|steal\w*|stole|withdraw\w*|withhold\w*|"
-                          r"spend\w*|keep\w*) (?:\S+ ){0,3}?(social security|ss|pension|pensions|benefits)\b")
+_ELDER_ABUSE = re.compile(r"\b(adult protective services|aps)\b|\b(cash\w*|tak\w*|steal\w*|stole|withdraw\w*|"
+                          r"withhold\w*|spend\w*|keep\w*) (?:\S+ ){0,3}?"
+                          r"(social security|ss|pension|pensions|benefits)\b")
 
 
 def elder_abuse(scores: np.ndarray, batch, sub) -> np.ndarray:

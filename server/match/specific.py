@@ -41,7 +41,7 @@ _COVERAGE = features.NAMES.index("idf_q_cov")
 NEGATIVE_FINDING = ("no ", "not ", "denies ", "negative for ", "absence of ")
 NEGATIVE_FINDING_PENALTY = 0.1  # it says the opposite of the entry
 DENIED_ONLY = CLASH_PENALTY
-TESTED_ONLY = 0.01
+TESTED_ONLY = 0.01  # a disease the entry names only as something to test for
 _NEGATION = re.compile(r"\b(without|not|non|no|wo|w/o|denies|deny|denying)\b")  # what _denied starts at
 BIPOLAR_TWO = "F31.81"
 NOT_BIPOLAR_TWO = 0.1  # ICD-10-CM codes every bipolar II disorder so, whatever its episode
@@ -83,7 +83,7 @@ NO_CEREBROVASCULAR = 0.25
 _DEMENTIA_SEVERITY = {"mild": "A", "moderate": "B", "severe": "C"}
 _UNSPECIFIED_SEVERITY = {"F01": "5", "F02": "8", "F03": "9"}
 _UNDERLYING = re.compile(r"\b(alzheimer\w*|alz|parkinson\w*|lewy|huntington\w*|pick|picks|frontotemporal|hiv|"
-                         r"in other diseases?|in oth diseases?|classified elsewhere)\b")
+                         r"in other diseases?|classified elsewhere)\b")
 _DRUG_TITLE = re.compile(r"\bdrug[- ]induced|\bdue to (drugs|medicaments)\b")  # E03.2, I95.2, K59.03
 # F10-F16, F18 by the words that name their substance: an entry naming one is no use of another
 _SUBSTANCE_FAMILY = {w: f for f, ws in (
