@@ -20,12 +20,14 @@ from functools import lru_cache
 
 import numpy as np
 
-from server.match import abbreviations, conventions, disorders, features, injury, poisoning, pregnancy, social
+from server.match import conventions, disorders, features, injury, poisoning, pregnancy, social
 from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
 from server.match.implied import SEVERITIES, undenied
-from server.match.normalize import STOPWORDS, normalize, word_set, words
+from server.match.named import WEAK_HEAD, clause_named, disorder_before_cause, head_named
+from server.match.normalize import word_set
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin, to_twins
+from server.match.said import NEGATIONS, TESTING, absent, denied, said_words, tested
 from server.systems import ICD10CM, SNOMED
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
@@ -101,8 +103,6 @@ OTHER_SUBSTANCE = 0.25
 _TREATMENT_NAME = re.compile(r"\bmedications? for opioid use disorder\b")
 _FAMILIES = frozenset(_SUBSTANCE_FAMILY.values())
 _CIGARETTES = re.compile(r"\b(cigarettes?|cigs|ppd|packs? per day|packs? a day|pack-years?|pk-yrs?)\b")
-NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention nothing ("without": not "withdrawal")
-_DENYING = NEGATIONS | {"denies", "deny", "denying"}  # "denies SI/HI" (not "denied": "transfer denied, ...")
 STEM = 4  # an entry word sharing this many first letters with X mentions X ("bleed", "remitted")
 WHOLE_WORDS = frozenset("forearm forehead forefoot forefinger induction".split())  # no "foreign" body, no
 # "opioid-induced" disorder in a buprenorphine induction: only themselves
@@ -153,70 +153,6 @@ def siblings(codes: list[str], billable, display_words: list[frozenset],
     return out
 
 
-_HISTORY_WORDS = frozenset({"hx", "history", "prior", "previous"})
-_PRONOUNS = frozenset({"it", "them", "this", "that"})
-
-
-def _denied(text: str) -> frozenset:
-    """Words a text says are absent: up to features.SCOPE after "without", "w/o", "not", "non", "no" or "denies",
-    until a "with", a comma or a qualifier that is not the first, which is said ("not intractable",
-    "without lower urinary tract symptoms", "without detachment, right eye", "w/o aura intractable",
-    "no coma"). Unlike features.polarity, generic words count ("without complications") and so does
-    a qualifier after "not". A denial goes on after an "or" ("no suicidal ideation or homicidal
-    ideation")."""
-    out, left, listing, grace = set(), 0, False, 0
-    ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
-    for i, w in enumerate(ws):
-        if w in _DENYING or (w == "o" and i and ws[i - 1] == "w") or (w in ("or", "nor") and listing):
-            left, listing, grace = features.SCOPE, False, 1
-        elif w in ("with", ",") or (w == "w" and ws[i + 1:i + 2] not in (["o"], ["d"])):  # w/d: withdrawal
-            left, listing = 0, False
-        elif left == features.SCOPE and w in _PRONOUNS:  # "can't go a shift w/o it - nicotine dependence"
-            left, listing = 0, False
-        elif left and w in _HISTORY_WORDS:  # "no hx w/d seizures or DTs": what is denied follows
-            continue
-        elif left and w in features.ALL_QUALIFIERS and left < features.SCOPE:
-            left, listing = 0, False  # said, and the scope ends ("without aura intractable")
-        elif left and len(w) > 1 and w not in STOPWORDS:
-            out.add(w)
-            left -= 1
-            listing = True
-        elif not left and w not in STOPWORDS and listing and grace:
-            grace -= 1  # the denied name's last word: "no chronic kidney disease or heart disease"
-        elif not left and w not in STOPWORDS:
-            listing = False
-    return frozenset(out)
-
-
-denied = lru_cache(maxsize=65536)(_denied)  # entries' readings recur
-_TESTED = re.compile(r"((?:[\w/+-]+ ){1,3})(?:testing|screening|screen|test)\b")
-_ASKING = frozenset("wants want requests requested request needs need offered ordered order will get do rapid for "
-                    "of declined declines due pending and".split())
-_RESULT = re.compile(r"\b(positive|pos|reactive|detected|confirmed|results?|neg|negative|nonreactive)\b|\+")
-_TESTING = frozenset("screening screen test testing tested examination encounter".split())  # a term about a test
-
-
-@lru_cache(maxsize=8192)
-def tested(text: str) -> frozenset:
-    """Words an entry names only as what is to be tested for ("..., wants HIV/HCV testing": no HIV disease):
-    up to three tokens before "testing" or "screening" in their clause, abbreviations spelled out; none
-    where the clause says a result, and none the entry says elsewhere."""
-    out: set[str] = set()
-    rest = []
-    for clause in re.split(r"[,;:.()]", text.lower()):
-        if _RESULT.search(clause):
-            rest.append(clause)
-            continue
-        for m in _TESTED.finditer(clause):
-            out |= _spelled([t for t in m[1].split() if t not in _ASKING])
-        rest.append(_TESTED.sub(" ", clause))
-    return frozenset(out - _spelled(" ".join(rest).split())) if out else frozenset()
-
-
-def _spelled(toks: list[str]) -> frozenset:
-    return frozenset().union(*(word_set(v.text) for v in abbreviations.expand(toks))) if toks else frozenset()
-
-
 def defaults(codes: list[str], billable, display_words: list[frozenset],
              displays: list[str]) -> dict[int, list[tuple[int, frozenset]]]:
     """Per billable code: (its default sibling, the words X an entry must not mention for the
@@ -235,7 +171,7 @@ def defaults(codes: list[str], billable, display_words: list[frozenset],
                         out.setdefault(a, []).append((b, over))
         if not any(display_words[b] & DEFAULT_WORDS for b in members):
             continue
-        no = {c: _denied(displays[c]) for c in members}  # uncached: titles would crowd out entries
+        no = {c: absent(displays[c]) for c in members}  # uncached: titles would crowd out entries
         other = {c: displays[c].lower().startswith("other ") for c in members}  # "Other ulcerative colitis"
         for b in members:
             if not display_words[b] & DEFAULT_WORDS:
@@ -269,11 +205,6 @@ def entry_words(query) -> tuple[frozenset, frozenset]:
     """(the coder's qualifiers an entry states, its content words), over all its readings."""
     return (frozenset().union(*(features.qualifiers(v.text) for v in query.variants)),
             frozenset().union(*(word_set(v.text) for v in query.variants)))
-
-
-def said_words(query) -> frozenset:
-    """The content words of an entry's readings, less those it denies."""
-    return frozenset().union(*(word_set(v.text) - denied(v.text) for v in query.variants)) - tested(query.text)
 
 
 def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
@@ -317,8 +248,8 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     out = _hypertensive(out, batch, sub)
     out = conventions.old_infarction(_stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub), batch, sub)
     out = _other_substance(_dementia(pregnancy.by_gravida(out, batch, sub), batch, sub), batch, sub)
-    out = _clause_named(_head_named(_stated_level(out, batch, sub), batch, sub), batch, sub)
-    out = _disorder_before_cause(out, batch, sub)
+    out = clause_named(head_named(_stated_level(out, batch, sub), batch, sub), batch, sub)
+    out = disorder_before_cause(out, batch, sub)
     out = injury.open_bite(injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub), batch, sub)
     out = injury.wound_site(injury.suspected_maltreatment(out, batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
@@ -428,7 +359,7 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
             met = (sub.term_words[t] - denied(sub.terms[t])) & (no | said)
             display = sub.displays[batch.cand_concept[i]]
             if met and met <= tests:
-                if not (sub.term_words[t] | word_set(display)) & _TESTING:
+                if not (sub.term_words[t] | word_set(display)) & TESTING:
                     out[i] *= TESTED_ONLY
             elif met and met <= no or _head_words(display) & no:
                 out[i] *= DENIED_ONLY
@@ -439,7 +370,7 @@ _PLAIN = frozenset({"uncomplicated", "unspecified"})
 
 
 def _affirmed(display: str) -> frozenset:
-    return word_set(display) - _denied(display)
+    return word_set(display) - absent(display)
 
 
 def _denied_qualifier(scores: np.ndarray, batch, sub) -> np.ndarray:
@@ -470,14 +401,13 @@ def _denied_qualifier(scores: np.ndarray, batch, sub) -> np.ndarray:
 
 
 _HEAD_END = re.compile(r",| of | with | without | due to | to | for | at | from | on | in | and | or ")
-_WEAK_HEAD = frozenset("use disorder disorders disease syndrome condition problem problems symptoms episode".split())
 
 
 @lru_cache(maxsize=65536)
 def _head_words(display: str) -> frozenset:
     """The words of what a code is, before its first "of", "with", comma...: "cutaneous abscess" of
     "Cutaneous abscess of left upper limb", "agoraphobia" of "Agoraphobia with panic disorder"."""
-    return word_set(_HEAD_END.split(display.lower(), 1)[0]) - features.GENERIC - _WEAK_HEAD
+    return word_set(_HEAD_END.split(display.lower(), 1)[0]) - features.GENERIC - WEAK_HEAD
 
 
 def _negative_finding(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
@@ -710,114 +640,6 @@ def _stated_level(scores: np.ndarray, batch, sub) -> np.ndarray:
         to_twins(out, lo, codes, lambda code: code[:4] + level + code[5:]
                  if code[:3] in named and len(code) > 4 and code[4] in "129" else None)
     return out
-
-
-HEAD_NAMED_BELOW = 0.6  # a first code scoring this much or more was read from the whole entry
-
-
-def _head_named(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """An entry whose first clause is a term of its own ("Psychosis NOS - disorganized speech, ...",
-    "Strep throat - rapid strep +, ...") is that term's code when its first code was read from the
-    other clauses alone: of another category (not a later clause's refinement), scoring under
-    HEAD_NAMED_BELOW, saying none of the entry's words, the entry carrying no assertion. The named
-    code then takes the first code's score."""
-    out = scores.copy()
-    for n, q in enumerate(batch.queries):
-        if q.clauses < 2 or not q.head:
-            continue
-        named = {int(sub.term_concept[t]) for t in sub.exact.get(q.head, ())}
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        rows = [i for i in range(lo, hi) if int(batch.cand_concept[i]) in named]
-        if not rows:
-            continue
-        j = max(rows, key=lambda i: out[i])
-        i = lo + int(np.argmax(out[lo:hi]))
-        first, named = int(batch.cand_concept[i]), int(batch.cand_concept[j])
-        factor = _factor_of(sub, first, named)  # listed after the disorder, however sure
-        if (i != j and sub.codes[first][:3] != sub.codes[named][:3] and (out[i] < HEAD_NAMED_BELOW or factor)
-                and not q.assertion.flags()
-                and (factor or _symptom_of(sub, first, named) or not (
-                    said_words(q) & word_set(sub.displays[first]) - word_set(q.head) - features.GENERIC - _WEAK_HEAD))):
-            to_twin(out, i, j)
-    return out
-
-
-def _symptom_of(sub, first: int, named: int) -> bool:
-    """A first code that is an ICD-10-CM symptom (R) next to a stated diagnosis: integral to it, not coded
-    ("UTI - dysuria, frequency, ...")."""
-    return sub.system == ICD10CM and sub.codes[first].startswith("R") and _diagnosis(sub, named)
-
-
-def _factor_of(sub, first: int, named: int) -> bool:
-    """A first code that is a social or historical factor (Z55-Z65, Z86, Z87, Z91) next to a stated diagnosis
-    that is no Z or R code: coded after it ("PTSD - hx childhood physical abuse, ..." is F43.10, then Z62.810)."""
-    code = sub.codes[first]
-    return (sub.system == ICD10CM and (code[:3] in _FACTORS or "Z55" <= code[:3] <= "Z65")
-            and sub.codes[named][0] not in "RZ")
-
-
-_FACTORS = frozenset({"Z86", "Z87", "Z91"})
-
-
-def _diagnosis(sub, concept: int) -> bool:
-    """A code a stated diagnosis may take: no ICD-10-CM symptom (R), a SNOMED CT disorder."""
-    if sub.system == ICD10CM:
-        return not sub.codes[concept].startswith("R")
-    return sub.system == SNOMED and sub.displays[concept].endswith("(disorder)")
-
-
-CLAUSE_NAMED_BELOW = 0.8  # under it, a first code was read from the findings, not the stated diagnosis
-
-
-def _clause_named(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """An assessment line that ends by naming its diagnosis ("... never meeting full MDE or hypomania
-    criteria. Cyclothymia.", "... lead 8 mcg/dL. Pica - lead abatement referral") is that diagnosis
-    when its first code, of another category, scores under CLAUSE_NAMED_BELOW: the last later clause
-    that is a term of its own, of a diagnosis, takes the first code's score."""
-    out = scores.copy()
-    for n, q in enumerate(batch.queries):
-        if not q.later:
-            continue
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        row = {int(batch.cand_concept[i]): i for i in range(lo, hi)}
-        for clause in reversed(q.later):
-            rows = [row[c] for c in {int(sub.term_concept[t]) for t in sub.exact.get(clause, ())}
-                    if c in row and _diagnosis(sub, c)]
-            if rows:
-                break
-        else:
-            continue
-        j = max(rows, key=lambda r: out[r])
-        i = lo + int(np.argmax(out[lo:hi]))
-        if i != j and out[i] < CLAUSE_NAMED_BELOW and sub.codes[batch.cand_concept[i]][:3] != sub.codes[
-                batch.cand_concept[j]][:3]:
-            to_twin(out, i, j)
-    return out
-
-
-def _disorder_before_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """A disorder the entry names before its cause ("Depression due to job loss", "PTSD related to
-    childhood sexual abuse") is coded first, not the cause's factor code (Z56.2, Z62.810) nor a plain use of
-    the drug that caused it ("constipation d/t methadone" is no F11.20): such a first code gives its score
-    to the disorder's code."""
-    if sub.system != ICD10CM:
-        return scores
-    out = scores.copy()
-    for n, q in enumerate(batch.queries):
-        if not q.cause_of or q.assertion.historical or q.assertion.family:
-            continue
-        named = {int(sub.term_concept[t]) for t in sub.exact.get(q.cause_of, ())}
-        lo, hi, codes = entry_codes(batch, sub, n)
-        i = int(np.argmax(out[lo:hi]))
-        rows = [lo + j for j in range(hi - lo) if int(batch.cand_concept[lo + j]) in named
-                and not codes[j].startswith(("R", "Z"))]
-        plain_use = codes[i].startswith("F1") and _PLAIN_USE.search(sub.displays[batch.cand_concept[lo + i]])
-        if (codes[i].startswith("Z") or plain_use) and rows:
-            to_twin(out, lo + i, max(rows, key=lambda r: out[r]))
-    return out
-
-
-_PLAIN_USE = re.compile(r"(uncomplicated|in remission)$")
 
 
 def _named_families(reading: str) -> set[str]:
