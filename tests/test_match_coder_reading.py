@@ -535,3 +535,24 @@ def test_a_numbered_type_a_screening_score_and_a_disorder_before_its_factor(engi
                         "Insomnia due to posttraumatic stress disorder, wakes 4x a night",
                         "PTSD - hx childhood physical abuse by stepfather, flashbacks, startle"]) == \
         ["E10.65", "F41.9", "F51.05", "F43.10"]
+
+
+def test_a_newborn_a_lost_pregnancy_a_bare_gravida_and_a_low_glucose(engine):
+    assert top(engine, ["Newborn, meconium tox + for cocaine, mom used through 3rd trimester, no w/d sx, feeding well",
+                        "NAS in newborn, maternal methadone use",
+                        "Adj d/o w/ depressed mood since a 2nd trimester loss 2 mo ago - tearful, guilty",
+                        "19yo G1 at 10 wks, smoking meth several times a wk",
+                        "T1DM, BG 54 at school, shaky and sweaty, juice given"]) == \
+        ["P04.41", "P96.1", "F43.21", "O99.321", "E10.649"]
+
+
+def test_a_sense_by_context_a_cut_remission_an_induced_kind_and_a_conclusion(engine):
+    assert top(engine, ["Chronic daily HA since IED blast in 2009, posttraumatic, not intractable",
+                        "IED - recurrent explosive outbursts, broke a door",
+                        "MAJOR DEPRESSIVE DISORDER RECURRENT IN F", "ALCOHOL IND PSYCHOSIS W/ MILD USE D/O",
+                        "Cigar nicotine dep, in remission", "OCD - contamination obsesions, handwashing 3 hrs/day",
+                        "History of lying, fights and theft, conduct problems before 15, no remorse - ASPD"]) == \
+        ["G44.329", "F63.81", "F33.42", "F10.159", "F17.291", "F42.2", "F60.2"]
+    imaging = " ".join(v.text for v in expand(tokens(normalize("CT: nondisplaced nasal bone fx"))))
+    assert "computed tomography" in imaging and "chlamydia" not in imaging
+    assert "chlamydia" in expand(tokens(normalize("CT NAAT + on urine")))[1].text

@@ -158,13 +158,17 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
 
 
 # The entry's own words pick the sense: "CUD severe - smokes crack daily" is a cocaine use disorder.
-BY_CONTEXT = {"cud": (frozenset("crack cocaine coke powder freebase".split()), "cocaine use disorder")}
+BY_CONTEXT = {"cud": (frozenset("crack cocaine coke powder freebase".split()), "cocaine use disorder"),
+              "ied": (frozenset("blast blasts exploded shrapnel deployed deployment convoy roadside".split()),
+                      "improvised explosive device"),
+              "ct": (frozenset("fx fracture fractures fractured hematoma hemorrhage bleed contrast scan showed shows "
+                               "imaging mass nodule infarct".split()), "computed tomography")}
 
 
 def _by_context(segments, toks: list[str]):
     said = set(toks)
-    return [(token, tuple(sorted(senses, key=lambda s: s.expansion != BY_CONTEXT[token][1]))
-             if senses and token in BY_CONTEXT and BY_CONTEXT[token][0] & said else senses)
+    return [(token, tuple(s for s in senses if s.expansion == BY_CONTEXT[token][1]) or senses)
+            if senses and token in BY_CONTEXT and BY_CONTEXT[token][0] & said else (token, senses)
             for token, senses in segments]
 
 

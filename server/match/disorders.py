@@ -14,7 +14,8 @@ import re
 
 import numpy as np
 
-from server.match.implied import RELATIVE_USE, undenied
+from server.match.implied import RELATIVE_USE, newborn_exposed, undenied
+from server.match.query import OTHER_SENSE
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
 from server.systems import ICD10CM
 
@@ -71,25 +72,29 @@ _COUNSELING = re.compile(r"\b(counseling|counselling|counsel|couns)\b")
 USE_CODES = tuple(f"F1{k}" for k in range(10))
 IN_FAMILY, FAMILY_HISTORY = "Z63.72", ("Z81.1", "Z81.3", "Z81.4")
 COUNSELING = ("Z71.4", "Z71.5")
+NEWBORN_CODES = ("P04", "P96.1")  # a newborn affected by its mother's use, or withdrawing
 
 
 def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An F10-F19 code for a relative's use or a counseling for one gives its score to Z63.72 or the
-    counseling code when that is a candidate, and scores SYMPTOM; so does a family history code
-    (Z81.-) for a relative's use now ("Mom w/ active AUD, kids witness her intoxicated")."""
+    counseling code when that is a candidate (a newborn's mother's: to P04.- or P96.1), and scores
+    SYMPTOM; so does a family history code (Z81.-) for a relative's use now ("Mom w/ active AUD, kids
+    witness her intoxicated")."""
     if sub.system != ICD10CM or not len(scores):
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
         text = q.variants[0].text
-        relative = bool(RELATIVE_USE.search(text))
+        relative = bool(RELATIVE_USE.search(text)) or newborn_exposed(text)
         counseling = not relative and bool(_COUNSELING.search(text))
         if not (relative or counseling):
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
         now = relative and bool(_CURRENT.search(text))
         use = [lo + k for k, c in enumerate(codes) if c.startswith(USE_CODES) or (now and c.startswith(FAMILY_HISTORY))]
-        target = [lo + k for k, c in enumerate(codes) if (c == IN_FAMILY if relative else c.startswith(COUNSELING))]
+        target = [lo + k for k, c in enumerate(codes)
+                  if (c.startswith(NEWBORN_CODES) if newborn_exposed(text) else c == IN_FAMILY if relative
+                      else c.startswith(COUNSELING))]
         if not use or (counseling and not target):
             continue
         best = max(use, key=lambda k: out[k])
@@ -97,4 +102,38 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
             j = max(target, key=lambda k: out[k])
             out[j] = max(out[j], out[best])
         out[use] *= SYMPTOM
+    return out
+
+
+# what an induced disorder is (F1x.x4 mood, F1x.x5- psychotic, F1x.x80 anxiety, F1x.x82 sleep)
+_INDUCED_KINDS = {"psychotic": re.compile(r"\b(psychosis|psychotic)\b"),
+                  "mood": re.compile(r"\b(depression|depressive|depressed|mood|bipolar|mania|manic)\b"),
+                  "anxiety": re.compile(r"\b(anxiety|panic)\b"), "sleep": re.compile(r"\b(insomnia|sleep)\b")}
+_INDUCED = re.compile(r"\binduced\b")
+
+
+def _induced_kinds(text: str) -> set[str]:
+    return {kind for kind, said in _INDUCED_KINDS.items() if undenied(said, text)}
+
+
+def induced_kind(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An entry that names one kind of induced disorder ("ALCOHOL IND PSYCHOSIS W/ MILD USE D/O") is no
+    code of an induced disorder of another kind (F10.14 "... alcohol-induced mood disorder"): such a
+    code scores SYMPTOM."""
+    if sub.system != ICD10CM or not len(scores):
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not any(_INDUCED.search(v.text) for v in q.variants):
+            continue
+        stated = set().union(*(_induced_kinds(v.text) for v in q.variants if v.kind != OTHER_SENSE))
+        if len(stated) != 1:
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        for k, code in enumerate(codes):
+            display = sub.displays[int(batch.cand_concept[lo + k])].lower()
+            if code.startswith("F1") and "induced" in display:
+                kinds = {kind for kind, said in _INDUCED_KINDS.items() if said.search(display.split("induced", 1)[1])}
+                if kinds and not kinds & stated:
+                    out[lo + k] *= SYMPTOM
     return out

@@ -52,6 +52,7 @@ _BITER = frozenset("dog cat human animal".split())
 _DRINKING = frozenset("drinking drinks beers beer wine liquor".split())
 _ALCOHOL = frozenset("alcohol etoh alcoholic".split())
 _GRAVIDA = re.compile(r"^g\d+p\d+")
+_GRAVIDA_ALONE = re.compile(r"^g\d{1,2}$")  # "G1 at 9 wks"
 _LATER_GRAVIDA = re.compile(r"^g([2-9]|1\d)(p\d{1,4})?$")  # "G3P2": a multigravida (Z34.8-, O09.52-)
 TRIMESTER_SAID = frozenset({"trimester", "trimesters", "tri"})  # not "first" alone: "first pregnancy"
 
@@ -145,11 +146,42 @@ def _all_weeks(tokens: list[str]) -> list[tuple[int, int]]:
 def gestational_weeks(tokens: list[str]) -> int | None:
     """The current pregnancy's weeks: the first stated, or the one said to be now ("hx preterm delivery
     at 32 wks, now 18 wks")."""
-    if not any(t in _PREGNANCY or _GRAVIDA.match(t) or t.startswith("pregnan") for t in tokens):
+    if not any(t in _PREGNANCY or _GRAVIDA.match(t) or _GRAVIDA_ALONE.match(t) or t.startswith("pregnan")
+               for t in tokens):
         return None
     found = _all_weeks(tokens)
     now = [weeks for i, weeks in found if _CURRENT & set(tokens[max(i - 3, 0):i])]
     return (now or [weeks for _, weeks in found] or [None])[0]
+
+
+_ORDINALS = frozenset("first second third 1st 2nd 3rd".split())
+# whose pregnancy is over or not the patient's: a newborn's ("newborn w/ cocaine on meconium tox, mom
+# used in 3rd trimester" is P04.41), or one lost ("adj d/o after 2nd trimester loss 3 mo ago" is F43.21)
+NEWBORN = re.compile(r"\b(newborn|neonate|neonatal|nb|baby born|infant born)\b")
+_EXPOSED = re.compile(r"\bprenatal(?:ly)? (?:\S+ ){0,2}expos\w*|\bexposed in utero\b|\bin utero exposure\b")
+_LOST = re.compile(r"\btrimester (loss|miscarriage|demise|fetal demise|iufd|stillbirth|sab)\b")
+_PREGNANT_NOW = re.compile(r"\b(pregnant|currently|now|g\d+(?:p\d+)?)\b|\b\d{1,2} ?(w|wk|wks|weeks)\b")
+
+
+_WITHDRAWING = re.compile(r"\b(nas|nows|withdrawal|withdrawing|w/d|abstinence|finnegan)\b")  # P96.1
+_MATERNAL = re.compile(r"\b(mom|mother|mothers|maternal|utero|prenatal|prenatally)\b")
+
+
+def newborn_exposed(text: str) -> bool:
+    """A newborn's entry that speaks of its mother's use: P04.- "Newborn affected by maternal use of ..."."""
+    return bool(NEWBORN.search(text) and _MATERNAL.search(text))
+
+
+def none_now(text: str) -> bool:
+    """The entry is of a newborn, or of a pregnancy lost and none since."""
+    return bool(NEWBORN.search(text) or _EXPOSED.search(text) or _LOST.search(text) and not _PREGNANT_NOW.search(text))
+
+
+def without_trimester(tokens: list[str]) -> list[str]:
+    """The tokens without the trimesters they state ("loss in 2nd trimester": the reading of none_now)."""
+    said = {i for i, t in enumerate(tokens) if t in ("trimester", "tri")}
+    said |= {i - 1 for i in said if i and tokens[i - 1] in _ORDINALS}
+    return [t for i, t in enumerate(tokens) if i not in said]
 
 
 def _region(token: str) -> str | None:
@@ -198,6 +230,9 @@ def _severity_and_episode(tokens: list[str]) -> list[str]:
 
 
 _DIABETES = frozenset("dm dm1 dm2 t1dm t2dm dmii dmi iddm niddm diabetes diabetic".split())
+# a diabetic's glucose under HYPOGLYCEMIA_BELOW mg/dL is a hypoglycemia ("T1DM, BG 52 in class, shaky": E10.649)
+_GLUCOSE = re.compile(r"\b(?:bg|bgs|bs|fsbg|cbg|poc|glucose|gluc|sugar|sugars|fingerstick)\b\D{0,10}?\b(\d{2,3})\b")
+HYPOGLYCEMIA_BELOW = 70
 _POORLY_CONTROLLED = re.compile(r"\b(poorly|inadequately|not well|sub-?optimally|suboptimally) controlled\b|"
                                 r"\buncontrolled\b|\bout of control\b")
 # "type 1 diabetic" is a type 1 diabetes; "diabetic neuropathy" stays as it is
@@ -241,9 +276,15 @@ def _as_noun(tokens: list[str], adjective: str, noun: str, qualified: frozenset)
     return [noun if t == adjective and after not in qualified else t for t, after in zip(tokens, tokens[1:] + [""])]
 
 
+# a remission cut off by a table's 40-character field ("MAJOR DEPRESSIVE DISORDER RECURRENT IN F": F33.42)
+_CUT_REMISSION = {**{("in", w): "full" for w in ("f", "fu", "ful")},
+                  **{("in", w): "partial" for w in ("p", "pa", "par", "part", "parti", "partia")}}
+
+
 def implied(tokens: list[str]) -> list[str]:
     """The entry's (normalized) tokens as a coder reads them: each in its place, words added at the end."""
-    out = list(tokens)
+    cut = _CUT_REMISSION.get(tuple(tokens[-2:]))
+    out = tokens[:-1] + [cut, "remission"] if cut and "remission" not in tokens else list(tokens)
     present, text = set(tokens), " ".join(tokens)
     if not TRIMESTER_SAID & present:
         weeks = gestational_weeks(tokens)
@@ -292,6 +333,9 @@ def implied(tokens: list[str]) -> list[str]:
         out = _as_noun(out, "diabetic", "diabetes", _DIABETIC_WHAT)
     if _DIABETES & present and "hyperglycemia" not in tokens and _POORLY_CONTROLLED.search(text):
         out += ["with", "hyperglycemia"]  # the index: diabetes, poorly controlled - by type, with hyperglycemia
+    if _DIABETES & present and "hypoglycemia" not in tokens and any(
+            20 <= int(m[1]) < HYPOGLYCEMIA_BELOW for m in _GLUCOSE.finditer(text)):
+        out += ["with", "hypoglycemia"]
     if ("gdm" in tokens or "gestational" in tokens and _DIABETES & present) and "controlled" not in tokens:
         control = next((c for drugs, c in _GDM_CONTROL if drugs & present), None)
         out += control.split() if control else []
@@ -319,6 +363,8 @@ def implied(tokens: list[str]) -> list[str]:
         out += ["with", "metabolic", "disturbance"]
     if "sciatica" in tokens and ("lbp" in tokens or "low back pain" in text):  # M54.4- lumbago
         out += ["lumbago"]
+    if newborn_exposed(text) and not undenied(_WITHDRAWING, text):  # "newborn, + cocaine, mom used": P04.41
+        out += "newborn affected by maternal use of".split()
     if _NOT_TAKEN & present and _COST & present and "hardship" not in tokens:
         out += ["due", "to", "financial", "hardship"]
     if _MALTREATMENT & present and not {"child", "adult"} & present:

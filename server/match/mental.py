@@ -38,7 +38,7 @@ _CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent)(?: from \w+)? (since|for|x
 _PERCEPTUAL = re.compile(r"\bwithdrawal (?:with|and|w/) (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
 # an OCD with both obsessions and compulsions is F42.2 "mixed obsessional thoughts and acts"
 _OCD = re.compile(r"\bobsessive-compulsive disorder\b")
-_OBSESSIONS = re.compile(r"\b(obsessions?|obsessional|intrusive (?:\w+ )?(?:thoughts?|images?|urges?)|fears?)\b")
+_OBSESSIONS = re.compile(r"\b(obsess?ions?|obsess?ional|intrusive (?:\w+ )?(?:thoughts?|images?|urges?)|fears?)\b")
 _COMPULSIONS = re.compile(r"\b(compulsions?|rituals?|ritualistic|checking|washing|handwashing|counting|cleaning)\b")
 # a dementia's disturbance in F01-F03's words, by what the entry says it has
 _DEMENTIA = re.compile(r"\b(dementia|neurocognitive disorder)\b")

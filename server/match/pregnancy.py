@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from server.match.implied import WEEK_WORDS, gestational_weeks, trimester
+from server.match.implied import WEEK_WORDS, gestational_weeks, none_now, trimester
 from server.match.normalize import word_set
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin, to_twins
 from server.systems import ICD10CM
@@ -66,16 +66,14 @@ def gravida(text: str) -> int | None:
 _PLANNED = re.compile(r"\b(planning|plans|plan|trying|wants|hoping|hopes)\b(?: \S+){0,3}? "
                       r"(pregnancy|pregnant|conceive)\b|\bpre-?conception\b")
 NOT_PREGNANT = 0.05  # below CLASH_PENALTY: no code of the chapter stays ahead of the condition itself
-
-
 def planned(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """An entry that speaks of a pregnancy to come ("planning pregnancy -- preconception counseling")
-    is of no pregnancy: a code of the chapter scores NOT_PREGNANT."""
+    """An entry that speaks of a pregnancy to come ("planning pregnancy -- preconception counseling"),
+    or of none now (none_now), is of no pregnancy: a code of the chapter scores NOT_PREGNANT."""
     if sub.system != ICD10CM:
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
-        if any(_PLANNED.search(v.text) for v in q.variants) and not any(
+        if any(none_now(v.text) for v in q.variants) or any(_PLANNED.search(v.text) for v in q.variants) and not any(
                 "trimester" in word_set(v.text) for v in q.variants):
             lo, hi, codes = entry_codes(batch, sub, n)
             for i, code in enumerate(codes):
@@ -91,7 +89,8 @@ def chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
     when it says several."""
     if sub.system != ICD10CM:
         return scores
-    stated = np.array([any("trimester" in word_set(v.text) for v in q.variants) for q in batch.queries])
+    stated = np.array([any("trimester" in word_set(v.text) for v in q.variants)
+                       and not any(none_now(v.text) for v in q.variants) for q in batch.queries])
     if not stated.any():
         return scores
     codes = [sub.codes[c] for c in batch.cand_concept.tolist()]

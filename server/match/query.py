@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from server.match import abbreviations, encounter, mental, poisoning
 from server.match.abbreviations import Variant
 from server.match.assertion import Assertion, detect
-from server.match.implied import dsm_severity, implied, wound_defaults
+from server.match.implied import dsm_severity, implied, none_now, without_trimester, wound_defaults
 from server.match.normalize import normalize, tokens
 
 AS_TYPED, CORE, EXPANDED, OTHER_SENSE, SPELLING, ASSERTION = range(6)
@@ -86,6 +86,8 @@ def prepare(text: str, index) -> Query:
     clauses = [[(t, cap) for t, cap in c if t != "nos"] or c for c in parsed.clauses]
     core = [t for c in clauses for t, _ in c]
     core = implied(core)  # "at 35 weeks": third trimester; "L4-5": lumbar
+    if none_now(" ".join(core)):  # a newborn's mother's trimester is no code's
+        core = without_trimester(core)
     core += wound_defaults(core)
     capitals = {i for i, (_, cap) in enumerate(t for c in clauses for t in c) if cap}
     terse = len(core) <= TERSE_TOKENS or text.isupper()
@@ -133,13 +135,23 @@ def _cause_of(head: str) -> str:
     return named[0] if len(named) > 1 else ""
 
 
+_CONCLUSION = re.compile(r"\s+-+\s+([^-,;:.]+)[,;:.]?\s*$")  # "..., no cataplexy - idiopathic hypersomnia"
+
+
 def _sentence_leads(text: str) -> tuple[str, ...]:
-    """What each sentence after the first opens with, up to a dash, comma or colon, abbreviations
-    spelled out: where an assessment line states its diagnosis ("... CT head neg. Concussion - rest.")."""
+    """What each sentence after the first opens with, up to a dash, comma or colon, and what a sentence
+    ends with after findings and a dash, abbreviations spelled out: where an assessment line states its diagnosis
+    ("... CT head neg. Concussion - rest.", "..., GI w/u negative - rumination")."""
     leads = []
-    for sentence in _SENTENCE.split(text)[1:]:
-        toks = tokens(normalize(_LEAD_END.split(_OPENER.sub("", sentence), 1)[0]))
-        if toks:
+    sentences = _SENTENCE.split(text)
+    for n, sentence in enumerate(sentences):
+        ending = _CONCLUSION.search(sentence)  # after findings: "Wandering - dementia" is no finding and its cause
+        ending = ending if ending and "," in sentence[:ending.start()] else None
+        parts = ([_LEAD_END.split(_OPENER.sub("", sentence), 1)[0]] if n else []) + ([ending[1]] if ending else [])
+        for part in parts:
+            toks = tokens(normalize(part))
+            if not toks:
+                continue
             main = abbreviations.expand(toks)
             leads.append((main[1] if len(main) > 1 else main[0]).text)
     return tuple(leads)
