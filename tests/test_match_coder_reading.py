@@ -556,3 +556,13 @@ def test_a_sense_by_context_a_cut_remission_an_induced_kind_and_a_conclusion(eng
     imaging = " ".join(v.text for v in expand(tokens(normalize("CT: nondisplaced nasal bone fx"))))
     assert "computed tomography" in imaging and "chlamydia" not in imaging
     assert "chlamydia" in expand(tokens(normalize("CT NAAT + on urine")))[1].text
+
+
+def test_a_stress_fracture_an_induced_psychosis_a_pree_and_new_shorthand(engine):
+    assert top(engine, ["Stress fx L 3rd metatarsal in a runner, MRI confirmed",
+                        "Severe meth use d/o w/ stimulant-induced psychosis: tactile hallucinations, no fixed delusions",
+                        "34w1d, BP 150/94 x2, no HA - preE w/o severe features",
+                        "Zyn pouches all day, can't cut down - nicotine dependence", "Atypical anorexia, BMI 23; OSFED",
+                        "EIB - albuterol pre-exercise", "Alcohol dependent for 30 yrs, alcohol-induced major NCD"]) == \
+        ["M84.375A", "F15.251", "O14.03", "F17.290", "F50.89", "J45.990", "F10.27"]
+    assert read("cellulitis L lower leg") == ["cellulitis", "l", "lower limb"]  # not "lower lower limb"

@@ -38,7 +38,7 @@ import re
 _WEEKS = re.compile(r"^(\d{1,2})(?:(?:w|wk|wks|week|weeks)(?:\dd?)?)?$")  # "22w3d": 22 weeks 3 days
 WEEK_WORDS = frozenset({"w", "wk", "wks", "week", "weeks"})
 _PREGNANCY = frozenset(
-    "pregnant pregnancy gestation gestational ga iup prenatal antenatal preeclampsia pre-eclampsia eclampsia "
+    "pregnant pregnancy gestation gestational ga iup prenatal antenatal preeclampsia pre-eclampsia pree eclampsia "
     "hyperemesis gravid gravida preterm labor placenta previa obstetric gdm pih pprom prom primigravida multigravida "
     "primip multip".split())
 _NONORGANIC = frozenset({"nonorganic", "non-organic"})
@@ -75,6 +75,9 @@ _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": 
          "mandibular": "mandible", "maxillary": "maxilla", "hip": "neck of femur"}  # the index: fracture, hip
 
 # L02.41- / L03.11- name a limb, not its parts (the hand and foot have codes of their own)
+# a stress fracture's site as M84.3- names it (no metatarsal: "Stress fracture, left foot")
+_STRESS_SITE = {"metatarsal": "foot", "metatarsals": "foot", "navicular": "foot", "calcaneus": "foot",
+                "calcaneal": "foot", "metacarpal": "hand"}
 _SKIN_INFECTION = frozenset("abscess abscesses cellulitis furuncle carbuncle boil lymphangitis".split())
 _LIMB = {"arm": "upper limb", "forearm": "upper limb", "elbow": "upper limb", "antecubital": "upper limb",
          "axillary": "axilla",
@@ -251,7 +254,7 @@ _INTRACTABLE_OF = frozenset("epilepsy epileptic seizure seizures migraine migrai
 _NOT_CONTROLLED = {("uncontrolled",): ["intractable"], ("poorly", "controlled"): ["intractable"],
                    ("not", "controlled"): ["intractable"], ("treatment", "resistant"): ["intractable"],
                    ("treatment-resistant",): ["intractable"], ("out", "of", "control"): ["intractable"]}
-_PREECLAMPSIA = frozenset({"preeclampsia", "pre-eclampsia"})
+_PREECLAMPSIA = frozenset({"preeclampsia", "pre-eclampsia", "pree"})
 _FEATURES = {**{(without, "severe", "features"): ["mild", "to", "moderate"] for without in ("without", "w/o", "wo")},
              **{(with_, "severe", "features"): ["severe"] for with_ in ("with", "w/")}}
 
@@ -309,6 +312,8 @@ def implied(tokens: list[str]) -> list[str]:
         out = [_region(t) or t for t in out]
     if _FRACTURE & present:
         out = [_BONE.get(t, t) for t in out]
+    if _FRACTURE & present and "stress" in present:  # M84.37-: "Stress fracture, ... foot"
+        out += [_STRESS_SITE[t] for t in tokens if t in _STRESS_SITE][:1]
     if _LONG_BONES & set(out):
         out = [_END.get(t, t) for t in out]
     if "severity" in tokens or _NOW & present:
@@ -318,7 +323,7 @@ def implied(tokens: list[str]) -> list[str]:
         limbs = _CELLULITIS_LIMB if "cellulitis" in tokens and not abscess else _LIMB
         out = [" ".join(limbs.get(p, p) for p in t.split("/")) if limbs.keys() & t.split("/") else t
                for t in out  # "UPPER ARM/INJ SITE" too
-               if t != "upper" or "arm" not in parts]  # "upper arm": upper limb
+               if not (t == "upper" and "arm" in parts or t == "lower" and "leg" in parts)]  # "upper arm": upper limb
         if any(t in limbs for t in parts):  # "R forearm at injection site" is no L03.818 "... other sites"
             out = ["at" if t in ("site", "sites") else t for t in out]
     elif _WOUNDED & present:

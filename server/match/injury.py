@@ -89,7 +89,8 @@ def traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A fracture not said to be pathological (stress, osteoporotic, due to disease) is traumatic
     (guideline I.C.19.c): a pathological, stress or atypical fracture code (M80, M84.3-M84.7) scores a quarter
     ("FX L RADIUS DIST CLSD" is S52.502A, not M84.334A), and a traumatic one (S) does for a
-    fracture said to be pathological ("Osteoporotic L1 compression fracture" is M80.08XA)."""
+    fracture said to be pathological ("Osteoporotic L1 compression fracture" is M80.08XA), after giving
+    a first place to the best pathological code ("Stress fx R 2nd metatarsal" is M84.374A)."""
     if sub.system != ICD10CM:
         return scores
     fracture = np.array([bool(_FRACTURE.search(q.variants[0].text)) for q in batch.queries])
@@ -101,7 +102,14 @@ def traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:
     traumatic = np.array([code.startswith("S") for code in codes]) & np.array(
         ["fracture" in sub.displays[c].lower() for c in batch.cand_concept.tolist()])
     other = np.where(said[batch.cand_query], traumatic, pathological) & fracture[batch.cand_query]
-    return np.where(other, scores * OTHER_KIND, scores)
+    out = scores.copy()
+    for n in np.flatnonzero(said & fracture).tolist():  # the best pathological code takes the first place
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        rows = [i for i in range(lo, hi) if pathological[i]]
+        i = lo + int(np.argmax(out[lo:hi])) if hi > lo else None
+        if rows and i is not None and traumatic[i]:
+            to_twin(out, i, max(rows, key=lambda r: out[r]))
+    return np.where(other, out * OTHER_KIND, out)
 
 
 _MALTREATMENT_KIND = (("0", re.compile(r"\b(neglect|neglected|abandon\w*)\b")),

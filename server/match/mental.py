@@ -4,7 +4,8 @@
   none; a depression's first episode is a single one;
 - a withdrawal with hallucinations has perceptual disturbance (F10.232), an induced psychosis is
   an induced psychotic disorder (with delusions or with hallucinations, as it says), an induced
-  depression a mood disorder (F10.24), an OCD with obsessions and rituals F42.2, an induced
+  depression a mood disorder (F10.24), an induced major neurocognitive disorder a persisting dementia
+  (F10.27), an OCD with obsessions and rituals F42.2, an induced
   insomnia a sleep disorder (F10.282), insomnia due to anxiety or depression F51.05, a use
   "clean since" or "sober for" a time in remission, methamphetamine a stimulant; a drug named in a use disorder is
   the substance F10-F19 name ("fentanyl use disorder" is an opioid one; drug_classes.tsv);
@@ -31,6 +32,8 @@ _NOT_PSYCHOTIC = re.compile(r"\b(?:without|no|not|w/o|wo) psychotic (?:symptoms|
 # what F1x.24 / F1x.282 call an induced depression or insomnia; F51.05 insomnia due to a mental disorder
 _INDUCED_MOOD = re.compile(r"\binduced (?:depression|depressive disorder|depressive|depressed mood)\b")
 _INDUCED_SLEEP = re.compile(r"\binduced insomnia\b")
+# DSM-5's substance-induced major neurocognitive disorder is F1x.27 / F1x.97 "... induced persisting dementia"
+_INDUCED_NCD = re.compile(r"\b(?:induced|related) major (?:neurocognitive disorder|ncd)\b")
 _INSOMNIA_MENTAL = re.compile(r"\binsomnia (?:secondary to|due to|d/t|2/2|from) (?:\w+ )?(?:anxiety|depression|ptsd|"
                               r"post-traumatic stress disorder|posttraumatic stress disorder|bipolar disorder|"
                               r"mental disorder)\b")
@@ -131,7 +134,7 @@ def reading(text: str, entry: str = "") -> str:
     if _MAINTAINED.search(f"{typed} {entry.lower()}"):  # "fentanyl use on methadone 80mg": F11.20, the index's
         # methadone maintenance
         out = text = _OPIOID_USE.sub(r"\1 dependence", text)
-    words = set(text.split())
+    words = set(re.split(r"[\s-]+", text))  # "stimulant-induced" names its substance
     substance = not SUBSTANCES.isdisjoint(words) or not words.isdisjoint({"alcoholic", "alcoholism"})
     if _MOOD.search(text) and "without psychotic" not in text and not substance:
         out = _PSYCHOTIC.sub("with psychotic features", out)
@@ -152,6 +155,7 @@ def reading(text: str, entry: str = "") -> str:
     if _OCD.search(out) and undenied(_OBSESSIONS, out) and undenied(_COMPULSIONS, out):
         out += " mixed obsessional thoughts and acts"
     out = _INDUCED_MOOD.sub("induced mood disorder", _INDUCED_SLEEP.sub("induced sleep disorder", out))
+    out = _INDUCED_NCD.sub("induced persisting dementia", out) if substance else out
     out = _INSOMNIA_MENTAL.sub("insomnia due to other mental disorder", out)
     if substance and _CLEAN_SINCE.search(out) and "remission" not in out:  # "clean since 2016": in remission
         out += " in remission"
