@@ -566,3 +566,9 @@ def test_a_stress_fracture_an_induced_psychosis_a_pree_and_new_shorthand(engine)
                         "EIB - albuterol pre-exercise", "Alcohol dependent for 30 yrs, alcohol-induced major NCD"]) == \
         ["M84.375A", "F15.251", "O14.03", "F17.290", "F50.89", "J45.990", "F10.27"]
     assert read("cellulitis L lower leg") == ["cellulitis", "l", "lower limb"]  # not "lower lower limb"
+
+
+def test_a_field_separator_ends_an_abbreviation_and_bulimia_has_a_severity(engine):
+    assert top(engine, ["DEMENTIA UNSP; SEV; W/ ANXIETY", "dementia, unsp sev, w/ anxiety",
+                        "Recurrent C. diff infection, 2nd episode", "BULIMIA, SEVERE"]) == \
+        ["F03.C4", "F03.94", "A04.71", "F50.23"]

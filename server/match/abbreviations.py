@@ -128,14 +128,17 @@ def _halves(part: str, table) -> list[str]:
     return [part]
 
 
-def segment(toks: list[str], capitals: set[int], terse: bool, table=None):
-    """[(original tokens, senses or None)] by longest match; a/b tokens split when whole is unknown."""
+def segment(toks: list[str], capitals: set[int], terse: bool, table=None, breaks: frozenset = frozenset()):
+    """[(original tokens, senses or None)] by longest match, within a clause ("DEMENTIA UNSP; SEV": no
+    "unsp sev"); a/b tokens split when whole is unknown."""
     table = table if table is not None else load()
     out: list[tuple[str, tuple[Sense, ...] | None]] = []
     i = 0
     while i < len(toks):
         previous = out[-1][0].rsplit(" ", 1)[-1] if out else ""
         for n in range(min(MAX_SPAN, len(toks) - i), 0, -1):
+            if any(b in breaks for b in range(i + 1, i + n)):
+                continue
             following = toks[i + n] if i + n < len(toks) else ""
             senses = _senses(table, toks[i:i + n], previous, terse or i in capitals, following)
             if senses:
@@ -184,9 +187,11 @@ def _by_domain(segments, toks: list[str]):
             for token, senses in segments]
 
 
-def expand(toks: list[str], capitals: set[int] = frozenset(), terse: bool = False) -> list[Variant]:
-    """The entry as typed, with first senses, and with each other sense of an ambiguous abbreviation."""
-    segments = _by_context(_by_domain(segment(toks, set(capitals), terse), toks), toks)
+def expand(toks: list[str], capitals: set[int] = frozenset(), terse: bool = False,
+           breaks: frozenset = frozenset()) -> list[Variant]:
+    """The entry as typed, with first senses, and with each other sense of an ambiguous abbreviation
+    (`breaks`: where a clause begins, which no abbreviation of several tokens spans)."""
+    segments = _by_context(_by_domain(segment(toks, set(capitals), terse, breaks=breaks), toks), toks)
     original = " ".join(toks)
     found = [(i, senses) for i, (_, senses) in enumerate(segments) if senses]
     if not found:

@@ -6,6 +6,7 @@ and - for family or historical entries - its first clause as "family history of
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -90,8 +91,10 @@ def prepare(text: str, index) -> Query:
         core = without_trimester(core)
     core += wound_defaults(core)
     capitals = {i for i, (_, cap) in enumerate(t for c in clauses for t in c) if cap}
+    breaks = frozenset(b for b, c in zip(itertools.accumulate(len(c) for c in clauses[:-1]), clauses)
+                       if c and len(c[-1][0]) > 1)  # "C. diff", "H. pylori": an initial, no clause's end
     terse = len(core) <= TERSE_TOKENS or text.isupper()
-    readings = abbreviations.expand(core, capitals, terse)
+    readings = abbreviations.expand(core, capitals, terse, breaks)
     variants = [Variant(typed, AS_TYPED)]
     kinds = {0: CORE, 1: EXPANDED, 2: OTHER_SENSE}
     variants += [Variant(v.text, kinds[v.kind], v.evidence) for v in readings]
