@@ -572,3 +572,9 @@ def test_a_field_separator_ends_an_abbreviation_and_bulimia_has_a_severity(engin
     assert top(engine, ["DEMENTIA UNSP; SEV; W/ ANXIETY", "dementia, unsp sev, w/ anxiety",
                         "Recurrent C. diff infection, 2nd episode", "BULIMIA, SEVERE"]) == \
         ["F03.C4", "F03.94", "A04.71", "F50.23"]
+
+
+def test_a_stated_fracture_explains_its_symptom(engine):
+    assert top(engine, ["Hit in the face, swollen nose + epistaxis, CT: nondisplaced nasal bone fx",
+                        "Chest wall pain after fall, CXR: R 6th rib fx", "Epistaxis after being hit, no nasal fx"]) == \
+        ["S02.2XXA", "S22.31XA", "R04.0"]

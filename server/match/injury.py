@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from server.match.implied import undenied
 from server.match.normalize import word_set
 from server.match.rerank import entry_codes, to_twin, to_twins
 from server.systems import ICD10CM
@@ -110,6 +111,24 @@ def traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:
         if rows and i is not None and traumatic[i]:
             to_twin(out, i, max(rows, key=lambda r: out[r]))
     return np.where(other, out * OTHER_KIND, out)
+
+
+def fracture_over_symptom(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A symptom code (R) first where the entry states a fracture ("..., deformity + epistaxis, CT: nondisplaced
+    nasal bone fx" is S02.2XXA, not R04.0) gives its place to the best fracture code: the fracture explains it."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        if not any(undenied(_FRACTURE, v.text) for v in q.variants[1:2]):
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        i = lo + int(np.argmax(out[lo:hi])) if hi > lo else None
+        rows = [lo + k for k, code in enumerate(codes) if code.startswith("S")
+                and "fracture" in sub.displays[int(batch.cand_concept[lo + k])].lower()]
+        if i is not None and rows and codes[i - lo].startswith("R"):
+            to_twin(out, i, max(rows, key=lambda r: out[r]))
+    return out
 
 
 _MALTREATMENT_KIND = (("0", re.compile(r"\b(neglect|neglected|abandon\w*)\b")),

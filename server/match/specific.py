@@ -252,6 +252,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     out = clause_named(head_named(_stated_level(out, batch, sub), batch, sub), batch, sub)
     out = disorder_before_cause(out, batch, sub)
     out = injury.open_bite(injury.traumatic_fracture(injury.external_cause(out, batch, sub), batch, sub), batch, sub)
+    out = injury.fracture_over_symptom(out, batch, sub)
     out = injury.wound_site(injury.suspected_maltreatment(out, batch, sub), batch, sub)
     out = _unstated_remission(out, batch, sub, best_term)
     _said_sibling(out, support, batch, sub, best_term)
