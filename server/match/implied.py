@@ -74,10 +74,10 @@ _BONE = {"femoral": "femur", "humeral": "humerus", "radial": "radius", "ulnar": 
          "pelvic": "pelvis", "vertebral": "vertebra", "calcaneal": "calcaneus", "sternal": "sternum",
          "mandibular": "mandible", "maxillary": "maxilla", "hip": "neck of femur"}  # the index: fracture, hip
 
-# L02.41- / L03.11- name a limb, not its parts (the hand and foot have codes of their own)
 # a stress fracture's site as M84.3- names it (no metatarsal: "Stress fracture, left foot")
 _STRESS_SITE = {"metatarsal": "foot", "metatarsals": "foot", "navicular": "foot", "calcaneus": "foot",
                 "calcaneal": "foot", "metacarpal": "hand"}
+# L02.41- / L03.11- name a limb, not its parts (the hand and foot have codes of their own)
 _SKIN_INFECTION = frozenset("abscess abscesses cellulitis furuncle carbuncle boil lymphangitis".split())
 _LIMB = {"arm": "upper limb", "forearm": "upper limb", "elbow": "upper limb", "antecubital": "upper limb",
          "axillary": "axilla",
@@ -159,13 +159,12 @@ def gestational_weeks(tokens: list[str]) -> int | None:
 
 _ORDINALS = frozenset("first second third 1st 2nd 3rd".split())
 # whose pregnancy is over or not the patient's: a newborn's ("newborn w/ cocaine on meconium tox, mom
-# used in 3rd trimester" is P04.41), or one lost ("adj d/o after 2nd trimester loss 3 mo ago" is F43.21)
-NEWBORN = re.compile(r"\b(newborn|neonate|neonatal|nb|baby born|infant born)\b")
+# used in 3rd trimester" is P04.41; not a "neonatal death" of an earlier pregnancy), or one lost ("adj d/o
+# after 2nd trimester loss 3 mo ago" is F43.21)
+NEWBORN = re.compile(r"\b(newborn|neonate|nb|infant|baby born|neonatal (?:withdrawal|abstinence))\b")
 _EXPOSED = re.compile(r"\bprenatal(?:ly)? (?:\S+ ){0,2}expos\w*|\bexposed in utero\b|\bin utero exposure\b")
 _LOST = re.compile(r"\btrimester (loss|miscarriage|demise|fetal demise|iufd|stillbirth|sab)\b")
 _PREGNANT_NOW = re.compile(r"\b(pregnant|currently|now|g\d+(?:p\d+)?)\b|\b\d{1,2} ?(w|wk|wks|weeks)\b")
-
-
 _WITHDRAWING = re.compile(r"\b(nas|nows|withdrawal|withdrawing|w/d|abstinence|finnegan)\b")  # P96.1
 _MATERNAL = re.compile(r"\b(mom|mother|mothers|maternal|utero|prenatal|prenatally)\b")
 

@@ -5,8 +5,8 @@
 - a withdrawal with hallucinations has perceptual disturbance (F10.232), an induced psychosis is
   an induced psychotic disorder (with delusions or with hallucinations, as it says), an induced
   depression a mood disorder (F10.24), an induced major neurocognitive disorder a persisting dementia
-  (F10.27), an OCD with obsessions and rituals F42.2, an induced
-  insomnia a sleep disorder (F10.282), insomnia due to anxiety or depression F51.05, a use
+  (F10.27), an OCD with obsessions and rituals F42.2, an induced insomnia a sleep disorder (F10.282),
+  insomnia due to anxiety or depression F51.05, a use
   "clean since" or "sober for" a time in remission, methamphetamine a stimulant; a drug named in a use disorder is
   the substance F10-F19 name ("fentanyl use disorder" is an opioid one; drug_classes.tsv);
 - a dementia with paranoid delusions is one "with psychotic disturbance" (F03.92), with wandering

@@ -66,6 +66,8 @@ def gravida(text: str) -> int | None:
 _PLANNED = re.compile(r"\b(planning|plans|plan|trying|wants|hoping|hopes)\b(?: \S+){0,3}? "
                       r"(pregnancy|pregnant|conceive)\b|\bpre-?conception\b")
 NOT_PREGNANT = 0.05  # below CLASH_PENALTY: no code of the chapter stays ahead of the condition itself
+
+
 def planned(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An entry that speaks of a pregnancy to come ("planning pregnancy -- preconception counseling"),
     or of none now (none_now), is of no pregnancy: a code of the chapter scores NOT_PREGNANT."""
@@ -73,8 +75,9 @@ def planned(scores: np.ndarray, batch, sub) -> np.ndarray:
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
-        if any(none_now(v.text) for v in q.variants) or any(_PLANNED.search(v.text) for v in q.variants) and not any(
-                "trimester" in word_set(v.text) for v in q.variants):
+        to_come = any(_PLANNED.search(v.text) for v in q.variants) and not any(
+            "trimester" in word_set(v.text) for v in q.variants)
+        if to_come or any(none_now(v.text) for v in q.variants):
             lo, hi, codes = entry_codes(batch, sub, n)
             for i, code in enumerate(codes):
                 if code.startswith(("O", "Z33", "Z34", "Z3A")):

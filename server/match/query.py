@@ -87,7 +87,7 @@ def prepare(text: str, index) -> Query:
     clauses = [[(t, cap) for t, cap in c if t != "nos"] or c for c in parsed.clauses]
     core = [t for c in clauses for t, _ in c]
     core = implied(core)  # "at 35 weeks": third trimester; "L4-5": lumbar
-    if none_now(" ".join(core)):  # a newborn's mother's trimester is no code's
+    if none_now(" ".join(core)):  # a newborn's mother's or a lost pregnancy's trimester is no code's
         core = without_trimester(core)
     core += wound_defaults(core)
     capitals = {i for i, (_, cap) in enumerate(t for c in clauses for t in c) if cap}
