@@ -306,14 +306,11 @@ def _side_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
         return []
     side = next(iter(stated))
     other = _OTHER_SIDE[side]
-    by_display = sub.__dict__.setdefault("_by_display", {})
-    if not by_display:
-        by_display.update((d.lower(), c) for c, d in enumerate(sub.displays))
     twins = []
     for c in found:
         words = sub.displays[c].lower().split()
         if other in words or f"{other}," in words:
-            twin = by_display.get(sub.displays[c].lower().replace(other, side))
+            twin = sub.concept_of_display.get(sub.displays[c].lower().replace(other, side))
             if twin is not None and twin not in found and twin not in twins:
                 twins.append(twin)
     return twins

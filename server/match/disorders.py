@@ -85,7 +85,8 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
     out = scores.copy()
     for n, q in enumerate(batch.queries):
         text = q.variants[0].text
-        relative = bool(RELATIVE_USE.search(text)) or newborn_exposed(text)
+        newborn = newborn_exposed(text)
+        relative = bool(RELATIVE_USE.search(text)) or newborn
         counseling = not relative and bool(_COUNSELING.search(text))
         if not (relative or counseling):
             continue
@@ -93,7 +94,7 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
         now = relative and bool(_CURRENT.search(text))
         use = [lo + k for k, c in enumerate(codes) if c.startswith(USE_CODES) or (now and c.startswith(FAMILY_HISTORY))]
         target = [lo + k for k, c in enumerate(codes)
-                  if (c.startswith(NEWBORN_CODES) if newborn_exposed(text) else c == IN_FAMILY if relative
+                  if (c.startswith(NEWBORN_CODES) if newborn else c == IN_FAMILY if relative
                       else c.startswith(COUNSELING))]
         if not use or (counseling and not target):
             continue

@@ -173,6 +173,11 @@ class SystemIndex:
         return Families.build(self.codes, self.term_concept, self.word) if self.system == ICD10CM else None
 
     @cached_property
+    def concept_of_display(self) -> dict[str, int]:
+        """Per lowercased display, its concept (built on first use)."""
+        return {d.lower(): c for c, d in enumerate(self.displays)}
+
+    @cached_property
     def specific_siblings(self) -> dict[int, list[tuple[int, frozenset, frozenset]]]:
         """ICD-10-CM: per unspecified code, the siblings that say only qualifiers (or a default
         "without X") more, see specific.siblings."""

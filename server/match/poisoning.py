@@ -99,8 +99,8 @@ _MEDICINES = frozenset("antipsychotic antipsychotics antidepressant antidepressa
                        "chemotherapy medication medications med meds".split())
 
 
-_PRESCRIBED = frozenset("prescription prescriptions rx therapy treatment analgesic analgesics pain".split())  # "opioid
-# rx", "chronic opioid therapy": a medicine, not a substance of abuse
+# "opioid rx", "chronic opioid therapy": a medicine, not a substance of abuse
+_PRESCRIBED = frozenset("prescription prescriptions rx therapy treatment analgesic analgesics pain".split())
 _TREATMENTS = frozenset("methadone buprenorphine suboxone".split())  # a medicine right after "due to"
 _JUST_CAUSED = re.compile(r"\b(due to|d/t|2/2|secondary to|caused by)$")
 _ALCOHOL_CAUSED = re.compile(r"^(.+?) (?:due to|d/t|from|secondary to|2/2|caused by|related to|r/t) "
