@@ -578,3 +578,32 @@ def test_a_stated_fracture_explains_its_symptom(engine):
     assert top(engine, ["Hit in the face, swollen nose + epistaxis, CT: nondisplaced nasal bone fx",
                         "Chest wall pain after fall, CXR: R 6th rib fx", "Epistaxis after being hit, no nasal fx"]) == \
         ["S02.2XXA", "S22.31XA", "R04.0"]
+
+
+def test_a_named_kind_excludes_the_other_and_a_stated_age_the_codes_of_another_age(engine):
+    assert top(engine, ["Admitted to crisis unit after hold. MDD, recurrent, current episode severe w/o psychotic "
+                        "features; 4th episode since 2015",
+                        "HFrEF EF 20%, weight up 5 lb, orthopnea - acute on chronic systolic HF",
+                        "FTT - 20 mo, weight < 3rd %ile",
+                        "Major NCD, severity not staged, w/ delusions that neighbors steal her mail"]) == \
+        ["F33.2", "I50.23", "R62.51", "F03.92"]
+
+
+def test_lab_values_a_past_complication_and_a_denied_qualifier(engine):
+    assert top(engine, ["K 3.0 on BMP after 4 days of diarrhea", "Na 121 after drinking only beer for weeks",
+                        "Alcohol withdrawal, hx DTs in 2019. CIWA 14, tremor, sweats, no hallucinations. Severe AUD",
+                        "Housebound 3 yrs, fear of crowds and open spaces; denies panic attacks. Agoraphobia."]) == \
+        ["E87.6", "E87.1", "F10.230", "F40.02"]
+    assert "hypokalemia" not in read("K 4.2, Na 139, HTN")
+
+
+def test_an_age_before_a_relative_is_the_patient_and_a_cause_after_a_disorder(engine):
+    assert top(engine, ["22yo mom w/ mild intellectual disability, needs visual aids for newborn care",
+                        "Post-concussive syndrome from blast TBI in Iraq - daily HA, irritability",
+                        "Skoal 2 cans/day x 20 yrs, craves it on waking", "s/p L BKA after IED, phantom limb pain",
+                        "Pica in a 4yo - eats dirt and paint chips", "Korsakoff's syndrome, long hx of ETOH dependence",
+                        "Vasc dementia, moderate, w/ agitation"]) == \
+        ["F70", "F07.81", "F17.220", "G54.6", "F98.3", "F10.26", "F01.B11"]
+    assert read("Acute cystitis at 20 wks")[-2:] == ["second", "trimester"]  # a point in a pregnancy
+    assert read("Miscarriage at 10 wks, grieving") == tokens("miscarriage at 10 wks grieving")  # a lost pregnancy
+    assert "trimester" not in read("knee pain, f/u at 12 wks")

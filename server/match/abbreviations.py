@@ -29,6 +29,8 @@ AFTER_NUMBER = {"ppd": "packs per day of cigarettes"}
 AFTER_RESULT = {"ppd": "purified protein derivative"}
 _RESULTS = frozenset("pos positive neg negative +ve -ve".split())
 AFTER_WITH = {"halluc": "hallucinations"}  # "... W HALLUC" (not "HALLUC DEPEND")
+PERSONS = frozenset({"pcp"})  # after a word that takes a person, no substance ("not characterized by PCP")
+_PERSON_BEFORE = frozenset("by per from to my her his their new see sees saw with w/ call called f/u".split())
 AFTER_MOOD = {"mo": "moderate"}  # "MDD, RECURRENT, MO": a truncated MOD, not morbid obesity
 _MOOD_WORDS = frozenset("recurrent recur rec episode epis epi single depressive depression depress depressed dep mixed "
                         "mdd anxiety anx bipolar manic severity".split())
@@ -92,6 +94,8 @@ def _senses(table, span: list[str], previous: str, allow_ordinary: bool,
         return None
     if key in ORDINARY_WORDS and not allow_ordinary or key in UNITS and _NUMBER.match(previous):
         return None
+    if key in PERSONS and previous in _PERSON_BEFORE:  # "f/u PCP", "per PCP": a person, no condition
+        return None
     if previous in SUBSTANCES:  # "etoh dep" is dependence, not depression
         senses = tuple(sorted(senses, key=lambda s: s.domain != "sud"))
     if key in AFTER_NUMBER and _NUMBER.match(previous):
@@ -147,6 +151,11 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None, breaks
                 break
         else:
             token = toks[i]
+            if token.endswith("'s") and len(token) > 6 and table.get(token[:-2]):  # "Korsakoff's", not "mom's"
+                out.append((token, _senses(table, [token[:-2]], previous, terse or i in capitals,
+                                           toks[i + 1] if i + 1 < len(toks) else "")))
+                i += 1
+                continue
             parts = [h for p in _keep_slashed(token.strip("/").split("/"), table) for h in _halves(p, table)]
             if len(parts) > 1 and any(table.get(p) for p in parts):
                 for j, part in enumerate(parts):
@@ -162,10 +171,12 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None, breaks
 
 # The entry's own words pick the sense: "CUD severe - smokes crack daily" is a cocaine use disorder.
 BY_CONTEXT = {"cud": (frozenset("crack cocaine coke powder freebase".split()), "cocaine use disorder"),
-              "ied": (frozenset("blast blasts exploded shrapnel deployed deployment convoy roadside".split()),
+              "ied": (frozenset("blast blasts exploded shrapnel deployed deployment convoy roadside combat bka aka "
+                                "amputation amputee wounded tbi".split()),
                       "improvised explosive device"),
               "ct": (frozenset("fx fracture fractures fractured hematoma hemorrhage bleed contrast scan showed shows "
-                               "imaging mass nodule infarct".split()), "computed tomography")}
+                               "imaging mass nodule nodules infarct lesion lesions opacity opacities lobe lobes "
+                               "chest abd abdomen".split()), "computed tomography")}
 
 
 def _by_context(segments, toks: list[str]):

@@ -36,6 +36,9 @@ RELATIVES = frozenset("mother father mom dad brother sister sibling siblings par
                       "grandparent grandma grandpa aunt uncle cousin son daughter maternal paternal twin".split())
 RELATION_VERBS = frozenset("with w/ w has had have dx diagnosed died passed deceased suffers suffered hx h/o history "
                            "used uses committed".split())
+# "19yo mom w/ mild ID", "single dad with PTSD": the relative is the patient
+_THE_PATIENT = re.compile(r"^(\d{1,2}(yo|y/o|y)|teen|teenage|young|single|new|first-time|pregnant|postpartum|"
+                          r"expecting|adolescent|working)$")
 # "no car", "not enough food": a missing resource is the problem itself, not a negation.
 RESOURCES = frozenset(
     "transportation transport ride rides car vehicle heat heating hot water electricity power utilities utility "
@@ -146,7 +149,8 @@ def _scan(toks: list[str]) -> tuple[list[tuple[str, str, int, int]], set[int]]:
         if flag is None and toks[i] in RELATIVES:
             window = toks[i + 1:i + 4]
             verb = next((j for j, t in enumerate(window) if t in RELATION_VERBS), None)
-            if verb is not None and (i == 0 or toks[i - 1] not in ("for", "with", "by", "of", "from")):
+            if verb is not None and (i == 0 or toks[i - 1] not in ("for", "with", "by", "of", "from")
+                                     and not _THE_PATIENT.match(toks[i - 1])):
                 flag, n = FAMILY, verb + 2
         if flag is None:
             n = _longest(POST, toks, i)

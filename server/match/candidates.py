@@ -228,6 +228,7 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
     for found, more, query in zip(chosen, _relatives(chosen, sub, words, starts, exclude), queries):
         more += [s for s in _stated_siblings(query, found, sub) if s not in more]
         more += [s for s in _side_twins(query, found + more, sub) if s not in more]
+        more += [s for s in _category_twins(found + more, sub) if s not in more]
         cand_concept.extend(found)
         cand_concept.extend(more)
         cand_start.append(len(cand_concept))
@@ -314,6 +315,30 @@ def _side_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
             if twin is not None and twin not in found and twin not in twins:
                 twins.append(twin)
     return twins
+
+
+# categories whose codes the ranking rules move to their twin's ("Major NCD w/ delusions": F02.82 to F03.92,
+# "MDD, recurrent, ..." F32.2 to F33.2)
+_TWIN_CATEGORIES = {"F01.": ("F03.",), "F02.": ("F03.",), "F32.": ("F33.",), "F33.": ("F32.",), "I50.2": ("I50.3",),
+                    "I50.3": ("I50.2",)}
+MAX_TWINS = 4
+_DEMENTIA = ("F01.", "F02.")
+_UNSPECIFIED_SEVERITY = {"5": "9", "8": "9"}  # F01.5- and F02.8- are F03.9- (dementia of unspecified severity)
+
+
+def _category_twins(found: list[int], sub: SystemIndex) -> list[int]:
+    """The same code in a twin category of the best candidates' (F02.82 -> F03.92), when it exists."""
+    twins: list[int] = []
+    for c in found:
+        code = sub.codes[c]
+        for prefix, others in _TWIN_CATEGORIES.items():
+            if code.startswith(prefix):
+                rest = code[len(prefix):]
+                if prefix in _DEMENTIA:  # F02.82 -> F03.92
+                    rest = _UNSPECIFIED_SEVERITY.get(rest[:1], rest[:1]) + rest[1:]
+                twins += [t for other in others if (t := sub.code_index.get(other + rest)) is not None
+                          and t not in found and t not in twins]
+    return twins[:MAX_TWINS]
 
 
 def _stated_siblings(query, found: list[int], sub: SystemIndex) -> list[int]:

@@ -1,4 +1,6 @@
 """Coder's conventions of a condition's type and time, read from what the entry says:
+- a kind the entry names (systolic, recurrent) is no code of the other kind, an age past the newborn
+  period no newborn's code, a child's age no adult's;
 - paranoid schizophrenia (F20.0) is a type the entry names, not one read from persecutory beliefs; a
   numbered type the entry names is that type ("Type 1 diabetes, poorly controlled" is no E11.65);
 - a myocardial infarction is acute (I21) for four weeks, then old (I25.2);
@@ -13,6 +15,7 @@ import re
 import numpy as np
 
 from server.match.implied import undenied
+from server.match.normalize import word_set
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
 from server.systems import ICD10CM
 
@@ -52,6 +55,75 @@ def numbered_type(scores: np.ndarray, batch, sub) -> np.ndarray:
             types = {_TYPE_NUMBER[m[1]] for m in _TYPE.finditer(sub.displays[batch.cand_concept[i]].lower())}
             if types and not types & said:
                 out[i] *= CLASH_PENALTY
+    return out
+
+
+# kinds a title says one of: an entry that names one is no code of the other ("acute on chronic systolic HF" is no
+# I50.33 diastolic, nor I50.43 combined; "MDD, recurrent" no F32 "single episode")
+_KINDS = tuple((frozenset(a.split()), frozenset(b.split()))
+               for a, b in (("systolic", "diastolic"), ("recurrent", "single episode")))
+
+
+def _says(words: frozenset, kind: frozenset) -> bool:
+    return kind <= words
+
+
+def said_kind(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A code whose title says the other kind than the one the entry names gives its place to its twin of
+    the named kind (the same title, the kind's words exchanged) and scores CLASH_PENALTY."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        said = frozenset().union(*(word_set(v.text) for v in q.variants))
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        for one, other in _KINDS:
+            for kind, not_kind in ((one, other), (other, one)):
+                if not kind <= said or not_kind <= said:
+                    continue
+                titles = [word_set(sub.displays[c].lower()) for c in batch.cand_concept[lo:hi].tolist()]
+                for i, title in enumerate(titles):
+                    if not_kind <= title:
+                        twin = (title - not_kind) | kind
+                        if twin in titles:
+                            to_twin(out, lo + i, lo + titles.index(twin))
+                        out[lo + i] *= CLASH_PENALTY
+    return out
+
+
+# an age the entry states: "18 mo", "2 yo", "3-year-old" (not "x 18 mo", a duration)
+_AGE = re.compile(r"(?<!\bx )(?<!\bfor )(?<!\bsince )(?<!\bover )(?<!\bpast )(?<!\blast )\b(\d{1,2})\s*"
+                  r"(yo|y/o|yrs? old|years? old|-year-old|y|mo|mos|months? old|-month-old)\b")
+NEWBORN_DAYS, ADULT_DAYS = 28, 18 * 365
+# (the title's word, whether an age in days is outside it): a newborn's code for an older child, an adult's
+# for a child
+_AGE_WORDS = ((frozenset({"newborn"}), lambda days: days > NEWBORN_DAYS),
+              (frozenset({"adult"}), lambda days: days < ADULT_DAYS))
+
+
+def stated_age(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A code "... in newborn" for an entry that states an age past the newborn period, or an adult's for a
+    child's age, gives its place to its twin of no age (the same title less the word) and scores
+    CLASH_PENALTY ("FTT - 18 mo" is R62.51 "Failure to thrive (child)", not P92.6 nor R62.7)."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        m = _AGE.search(q.text)
+        if not m:
+            continue
+        days = int(m[1]) * (30 if m[2].startswith(("mo", "-mo")) else 365)
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        titles = [word_set(sub.displays[c].lower()) for c in batch.cand_concept[lo:hi].tolist()]
+        for word, outside in _AGE_WORDS:
+            if not outside(days):
+                continue
+            for i, title in enumerate(titles):
+                if word <= title:
+                    other = [j for j, t in enumerate(titles) if not word <= t and title - word <= t]
+                    if other:
+                        to_twin(out, lo + i, lo + max(other, key=lambda j: out[lo + j]))
+                    out[lo + i] *= CLASH_PENALTY
     return out
 
 
@@ -133,12 +205,16 @@ _SIGNS = re.compile(r"\b(tremor|tremors|tremulous|shaky|shakes|sweats|sweating|d
                     r"anxiety|anxious|ciwa|cows|nausea|vomiting|restless\w*|yawning|piloerection|goosebumps|"
                     r"myalgias?|cramps|diarrhea|insomnia|irritab\w*)\b")
 _COMPLICATION = re.compile(r"\b(delirium|dts|seizures?|hallucinat\w*|perceptual)\b")
+_PAST_COMPLICATION = re.compile(r"\b(?:hx|h/o|history of|prior|previous|past)\s+(?:of\s+)?(?:\w+\s+)?"
+                                r"(?:delirium|dts|seizures?|hallucinat\w*|perceptual)\b")
+_WITH_DELIRIUM = re.compile(r"^F1\d\.[129]31$")
 
 
 def withdrawal_signs(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A withdrawal whose signs the entry lists and none of its complications ("Benzo withdrawal - tremor,
     anxiety, tachy") is uncomplicated: F13.239 "..., unspecified" gives its score to F13.230; with
-    nothing said of it ("Alcohol dep w/ withdrawal") it stays unspecified."""
+    nothing said of it ("Alcohol dep w/ withdrawal") it stays unspecified. A delirium the entry has only
+    as history ("withdrawal, hx DTs, CIWA 16, tremor") is no F10.231 either."""
     if sub.system != ICD10CM:
         return scores
     out = scores.copy()
@@ -148,8 +224,17 @@ def withdrawal_signs(scores: np.ndarray, batch, sub) -> np.ndarray:
             continue
         i = int(np.argmax(out[lo:hi]))
         plain = codes[i][:-1] + "0"
-        if (_WITHDRAWAL_UNSPECIFIED.match(codes[i]) and plain in codes
+        if _WITH_DELIRIUM.match(codes[i]) and plain in codes and _only_past(q):  # "w/d, hx DTs. CIWA 16"
+            to_twin(out, lo + i, lo + codes.index(plain))
+        elif (_WITHDRAWAL_UNSPECIFIED.match(codes[i]) and plain in codes
                 and any(_SIGNS.search(v.text) for v in q.variants)
                 and not any(undenied(_COMPLICATION, v.text) for v in q.variants)):
             to_twin(out, lo + i, lo + codes.index(plain))
     return out
+
+
+def _only_past(q) -> bool:
+    """The entry lists withdrawal signs, and its complications only as history."""
+    return (any(_SIGNS.search(v.text) for v in q.variants)
+            and any(_PAST_COMPLICATION.search(v.text) for v in q.variants)
+            and not any(undenied(_COMPLICATION, _PAST_COMPLICATION.sub(" ", v.text)) for v in q.variants))

@@ -114,7 +114,11 @@ _INDUCED = re.compile(r"\binduced\b")
 
 
 def _induced_kinds(text: str) -> set[str]:
-    return {kind for kind, said in _INDUCED_KINDS.items() if undenied(said, text)}
+    """The kinds the entry names right after "induced" ("alcohol-induced anxiety d/o per psych eval"), else
+    anywhere."""
+    after = " ".join(" ".join(text[m.end():].split()[:2]) for m in _INDUCED.finditer(text))
+    right_after = {kind for kind, said in _INDUCED_KINDS.items() if said.search(after)}
+    return right_after or {kind for kind, said in _INDUCED_KINDS.items() if undenied(said, text)}
 
 
 def induced_kind(scores: np.ndarray, batch, sub) -> np.ndarray:

@@ -149,20 +149,30 @@ def _all_weeks(tokens: list[str]) -> list[tuple[int, int]]:
 def gestational_weeks(tokens: list[str]) -> int | None:
     """The current pregnancy's weeks: the first stated, or the one said to be now ("hx preterm delivery
     at 32 wks, now 18 wks")."""
+    found = _all_weeks(tokens)
     if not any(t in _PREGNANCY or _GRAVIDA.match(t) or _GRAVIDA_ALONE.match(t) or t.startswith("pregnan")
                for t in tokens):
-        return None
-    found = _all_weeks(tokens)
+        found = [(i, weeks) for i, weeks in found if _AT_WEEKS & set(tokens[i - 1:i]) and weeks >= 8
+                 and not _NOT_GESTATIONAL & set(tokens) and tokens[i + 2:i + 3] != ["old"]]
+        if not found:
+            return None
     now = [weeks for i, weeks in found if _CURRENT & set(tokens[max(i - 3, 0):i])]
     return (now or [weeks for _, weeks in found] or [None])[0]
 
 
+# "acute cystitis at 20 wks": a point in a pregnancy the entry need not name; not a
+# visit's ("f/u at 12 wks") nor a baby's
+_AT_WEEKS = frozenset({"at"})
+_NOT_GESTATIONAL = frozenset("f/u fu follow followup follow-up rtc return recheck postpartum pp post-op postop "
+                             "infant baby newborn old miscarriage miscarried loss lost sab stillbirth stillborn "
+                             "delivered delivery born iufd demise abortion termination tab ectopic".split())
 _ORDINALS = frozenset("first second third 1st 2nd 3rd".split())
 # whose pregnancy is over or not the patient's: a newborn's ("newborn w/ cocaine on meconium tox, mom
 # used in 3rd trimester" is P04.41; not a "neonatal death" of an earlier pregnancy), or one lost ("adj d/o
 # after 2nd trimester loss 3 mo ago" is F43.21)
 NEWBORN = re.compile(r"\b(newborn|neonate|nb|infant|baby born|neonatal (?:withdrawal|abstinence))\b")
-_EXPOSED = re.compile(r"\bprenatal(?:ly)? (?:\S+ ){0,2}expos\w*|\bexposed in utero\b|\bin utero exposure\b")
+_EXPOSED = re.compile(r"\bprenatal(?:ly)? (?:\S+ ){0,2}expos\w*|\bexposed in utero\b|\bin utero exposure\b|"
+                      r"\b(?:bio|birth|biological) (?:mom|mother)\b")  # FAS: "bio mom heavy ETOH in preg"
 _LOST = re.compile(r"\btrimester (loss|miscarriage|demise|fetal demise|iufd|stillbirth|sab)\b")
 _PREGNANT_NOW = re.compile(r"\b(pregnant|currently|now|g\d+(?:p\d+)?)\b|\b\d{1,2} ?(w|wk|wks|weeks)\b")
 _WITHDRAWING = re.compile(r"\b(nas|nows|withdrawal|withdrawing|w/d|abstinence|finnegan)\b")  # P96.1
@@ -203,6 +213,17 @@ _NOW = frozenset({"currently", "presently", "current", "now"})
 _EPISODES = frozenset({"depressed", "manic", "hypomanic", "mixed"})
 
 
+def _electrolyte_disorders(text: str) -> list[str]:
+    """ "hypokalemia" for "K 2.9", "hyponatremia" for "Na 119": a value outside its reference range."""
+    out = []
+    for m in _ELECTROLYTE.finditer(text):
+        lowest, low, high, highest, below, above = _ELECTROLYTES[m[1]]
+        value = float(m[2])
+        if lowest <= value < low or high < value <= highest:
+            out.append(below if value < low else above)
+    return out
+
+
 def _age_group(tokens: list[str]) -> str | None:
     """ "child" or "adult" by the first age the entry says, None when it says none."""
     for i, token in enumerate(tokens):
@@ -235,6 +256,11 @@ _DIABETES = frozenset("dm dm1 dm2 t1dm t2dm dmii dmi iddm niddm diabetes diabeti
 # a diabetic's glucose under HYPOGLYCEMIA_BELOW mg/dL is a hypoglycemia ("T1DM, BG 52 in class, shaky": E10.649)
 _GLUCOSE = re.compile(r"\b(?:bg|bgs|bs|fsbg|cbg|poc|glucose|gluc|sugar|sugars|fingerstick)\b\D{0,10}?\b(\d{2,3})\b")
 HYPOGLYCEMIA_BELOW = 70
+# a potassium or sodium value out of range names its disorder ("K 2.9 after 3 days of vomiting": E87.6)
+_ELECTROLYTE = re.compile(r"\b(k|potassium|na|sodium)\b\D{0,6}?(\d{1,3}(?:\.\d)?)\b(?![./]\d)")
+_POTASSIUM, _SODIUM = (1.5, 3.5, 5.3, 9.0, "hypokalemia", "hyperkalemia"), (100, 135, 146, 190, "hyponatremia",
+                                                                           "hypernatremia")
+_ELECTROLYTES = {"k": _POTASSIUM, "potassium": _POTASSIUM, "na": _SODIUM, "sodium": _SODIUM}  # plausible, normal
 _POORLY_CONTROLLED = re.compile(r"\b(poorly|inadequately|not well|sub-?optimally|suboptimally) controlled\b|"
                                 r"\buncontrolled\b|\bout of control\b")
 # "type 1 diabetic" is a type 1 diabetes; "diabetic neuropathy" stays as it is
@@ -340,6 +366,8 @@ def implied(tokens: list[str]) -> list[str]:
     if _DIABETES & present and "hypoglycemia" not in tokens and any(
             20 <= int(m[1]) < HYPOGLYCEMIA_BELOW for m in _GLUCOSE.finditer(text)):
         out += ["with", "hypoglycemia"]
+    if not ("hyperemesis" in present or _all_weeks(tokens)):  # O21.1 "... with metabolic disturbance"
+        out += [w for w in _electrolyte_disorders(text) if w not in present]
     if ("gdm" in tokens or "gestational" in tokens and _DIABETES & present) and "controlled" not in tokens:
         control = next((c for drugs, c in _GDM_CONTROL if drugs & present), None)
         out += control.split() if control else []
@@ -371,6 +399,8 @@ def implied(tokens: list[str]) -> list[str]:
         out += "newborn affected by maternal use of".split()
     if _NOT_TAKEN & present and _COST & present and "hardship" not in tokens:
         out += ["due", "to", "financial", "hardship"]
+    if "pica" in present and _age_group(tokens) == "child":  # F98.3, not F50.83 "Pica in adults"
+        out += ["infancy", "and", "childhood"]
     if _MALTREATMENT & present and not {"child", "adult"} & present:
         group = _age_group(tokens)
         if group:

@@ -97,15 +97,21 @@ def clause_named(scores: np.ndarray, batch, sub) -> np.ndarray:
             continue
         j = max(rows, key=lambda r: out[r])
         i = lo + int(np.argmax(out[lo:hi]))
-        if i != j and out[i] < CLAUSE_NAMED_BELOW and sub.codes[batch.cand_concept[i]][:3] != sub.codes[
-                batch.cand_concept[j]][:3]:
+        first, named = int(batch.cand_concept[i]), int(batch.cand_concept[j])
+        if (i != j and out[i] < CLAUSE_NAMED_BELOW and sub.codes[first][:3] != sub.codes[named][:3]
+                and _title_head(sub, first) != _title_head(sub, named)):  # "MDD, recurrent, ...": F33, no F32.9
             to_twin(out, i, j)
     return out
 
 
+def _title_head(sub, concept: int) -> str:
+    return sub.displays[concept].split(",")[0].lower()
+
+
 def disorder_before_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A disorder the entry names before its cause ("Depression due to job loss", "PTSD related to
-    childhood sexual abuse") is coded first, not the cause's factor code (Z56.2, Z62.810) nor a plain use of
+    childhood sexual abuse") is coded first, not the cause's factor code (Z56.2, Z62.810), nor the injury
+    that caused a mental disorder ("post-concussive syndrome from blast TBI" is F07.81), nor a plain use of
     the drug that caused it ("constipation d/t methadone" is no F11.20): such a first code gives its score
     to the disorder's code."""
     if sub.system != ICD10CM:
@@ -120,7 +126,8 @@ def disorder_before_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
         rows = [lo + j for j in range(hi - lo) if int(batch.cand_concept[lo + j]) in named
                 and not codes[j].startswith(("R", "Z"))]
         plain_use = codes[i].startswith("F1") and _PLAIN_USE.search(sub.displays[batch.cand_concept[lo + i]])
-        if (codes[i].startswith("Z") or plain_use) and rows:
+        injury = codes[i].startswith(("S", "T", "R")) and any(codes[r - lo].startswith("F") for r in rows)
+        if (codes[i].startswith("Z") or plain_use or injury) and rows:
             to_twin(out, lo + i, max(rows, key=lambda r: out[r]))
     return out
 

@@ -62,13 +62,13 @@ _TOBACCO_DISORDER = re.compile(
     r"\b(tobacco|nicotine|cigarette|cigarettes) (use disorder|dependence|addiction)\b"
     r"|\b(smoker|smokes|smoking)\b.*\b(ppd|packs? per day|packs? a day|cigarettes|cigs|pack-years?)\b"
     r"|\b(tobacco|nicotine|chews?|chewing|snuff|dip|smokeless|vapes?|vaping|smoker|smokes|smoking)\b.*"
-    r"\b(dependent|dependence|addicted)\b"
+    r"\b(dependent|dependence|addicted|craves|craving|cravings)\b"
     r"|\b(tobacco|chews?|chewing|snuff|dips?|smokeless|smoker|smokes|smoking|cigs|cigarettes)\b.*"  # treated
     r"\b(nicotine (lozenges?|patch|patches|gum)|nrt|varenicline|chantix|cans?/day|cans? a day)\b")
 # "does not meet dependence criteria", "not nicotine dependent": a tobacco use (Z72.0), no F17 code
 _NOT_DEPENDENT = re.compile(r"\b(not|no|never|denies|without)(?: (?:meet|meets|met|criteria|for|of|the|a|an|any|full|"
                             r"physically|physiologically|currently|nicotine|tobacco|cigarette|dsm-5))* "
-                            r"(dependent|dependence|addicted|addiction|use disorder)\b")
+                            r"(dependent|dependence|addicted|addiction|use disorder)\b|\bnon-?(depend\w*|addicted)\b")
 NICOTINE_DEPENDENCE = "F17"
 # a smoker of cannabis, crack or meth, as the entry names it, is no tobacco user
 _SMOKED = frozenset({"F12", "F14", "F15"})
@@ -86,6 +86,9 @@ _DEMENTIA_SEVERITY = {"mild": "A", "moderate": "B", "severe": "C"}
 _UNSPECIFIED_SEVERITY = {"F01": "5", "F02": "8", "F03": "9"}
 _UNDERLYING = re.compile(r"\b(alzheimer\w*|alz|parkinson\w*|lewy|huntington\w*|pick|picks|frontotemporal|hiv|"
                          r"in other diseases?|classified elsewhere)\b")
+_DISTURBANCE = re.compile(r"\bwith (psychotic disturbance|agitation|mood disturbance|anxiety|other behavioral)\b")
+_VASCULAR = re.compile(r"\b(vascular|vasc|multi-?infarct|infarcts?|strokes?|cva|cvas|cerebrovascular|small vessel|"
+                       r"arteriosclerotic|binswanger\w*|vad)\b")
 _DRUG_TITLE = re.compile(r"\bdrug[- ]induced|\bdue to (drugs|medicaments)\b")  # E03.2, I95.2, K59.03
 # F10-F16, F18 by the words that name their substance: an entry naming one is no use of another
 _SUBSTANCE_FAMILY = {w: f for f, ws in (
@@ -245,6 +248,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
     out = conventions.numbered_type(conventions.paranoid_type(out, batch, sub), batch, sub)
+    out = conventions.stated_age(conventions.said_kind(out, batch, sub), batch, sub)
     out = _mood_episode(_bipolar_two(_not_unipolar(out, batch, sub), batch, sub), batch, sub)
     out = _hypertensive(out, batch, sub)
     out = conventions.old_infarction(_stroke_sequela(_tobacco_use_disorder(out, batch, sub), batch, sub), batch, sub)
@@ -375,10 +379,14 @@ def _affirmed(display: str) -> frozenset:
     return word_set(display) - absent(display)
 
 
+_WITHOUT = frozenset({"without"})
+
+
 def _denied_qualifier(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A first code whose qualifier the entry denies gives its score to its plain sibling ("... CIWA 14.
     no hx w/d seizures or DTs" is F10.230 "... with withdrawal, uncomplicated", not F10.231 "... with
-    withdrawal delirium"; "no w/d or delirium": F10.220, not F10.221)."""
+    withdrawal delirium"; "no w/d or delirium": F10.220, not F10.221); an unspecified one, to its sibling
+    "without" what the entry denies ("agoraphobia, denies panic attacks" is F40.02)."""
     if sub.system != ICD10CM:
         return scores
     out = scores.copy()
@@ -394,9 +402,13 @@ def _denied_qualifier(scores: np.ndarray, batch, sub) -> np.ndarray:
         plain = []
         for j, code in enumerate(codes):
             theirs = _affirmed(sub.displays[batch.cand_concept[lo + j]])
-            if (j != i and code[:-1] == codes[i][:-1] and (mine - theirs - _PLAIN) & no
-                    and _PLAIN >= theirs - mine and theirs - mine):
-                plain.append(("uncomplicated" in theirs, lo + j))  # "uncomplicated" before "unspecified"
+            if j == i or code[:-1] != codes[i][:-1]:
+                continue
+            if (((mine - theirs - _PLAIN) & no or "unspecified" in mine) and theirs - mine <= _WITHOUT
+                    and absent(sub.displays[batch.cand_concept[lo + j]]) & no):  # "agoraphobia; denies panic"
+                plain.append((2, lo + j))
+            elif (mine - theirs - _PLAIN) & no and _PLAIN >= theirs - mine and theirs - mine:
+                plain.append((int("uncomplicated" in theirs), lo + j))  # "uncomplicated" before "unspecified"
         if plain:
             to_twin(out, lo + i, max(plain)[1])
     return out
@@ -544,7 +556,14 @@ def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
     tobacco = np.array([c.startswith(TOBACCO_CODES) for c in codes])
     rows = batch.cand_query
     clash = (said[rows] & use) | (no_dependence[rows] & dependence) | (smoked[rows] & tobacco)
-    return _cigarettes(np.where(clash, scores * CLASH_PENALTY, scores), batch, sub)
+    out = scores.copy()
+    for i in np.flatnonzero(said[rows] & use):  # its place to the best nicotine dependence code
+        n = int(rows[i])
+        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        nicotine = [r for r in range(lo, hi) if dependence[r]]
+        if nicotine:
+            to_twin(out, int(i), max(nicotine, key=lambda r: out[r]))
+    return _cigarettes(np.where(clash, out * CLASH_PENALTY, out), batch, sub)
 
 
 def _stroke_sequela(scores: np.ndarray, batch, sub) -> np.ndarray:
@@ -654,7 +673,8 @@ def _named_families(reading: str) -> set[str]:
 
 def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An F01-F03 dementia code gives its score to its twin of the severity the entry states (or of
-    unspecified severity), in F02 when the entry names the disease it is due to."""
+    unspecified severity), in F02 when the entry names the disease it is due to, in F01 only when it says
+    vascular ("Major NCD w/ paranoid delusions" is F03.92)."""
     if sub.system != ICD10CM:
         return scores
     out = scores.copy()
@@ -665,13 +685,20 @@ def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
         said = said_words(q)
         severity = next((letter for word, letter in _DEMENTIA_SEVERITY.items() if word in said), None)
         underlying = any(_UNDERLYING.search(v.text) for v in q.variants)
+        vascular = any(_VASCULAR.search(v.text) for v in q.variants)
 
         def twin_of(code: str) -> str | None:
             if code[:3] not in _UNSPECIFIED_SEVERITY or len(code) < 6:
                 return None
-            family = "F02" if underlying and code[:3] == "F03" else code[:3]
+            family = ("F02" if underlying and code[:3] == "F03" else "F03" if code[:3] == "F01" and not vascular
+                      or code[:3] == "F02" and not underlying else code[:3])
             return f"{family}.{severity or _UNSPECIFIED_SEVERITY[family]}{code[5:]}"
         to_twins(out, lo, codes, twin_of)
+        if any(_DISTURBANCE.search(v.text) for v in q.variants):  # "w/ delusions": no F03.90 "without ..."
+            for k, code in enumerate(codes):
+                if code[:3] in _UNSPECIFIED_SEVERITY and "without behavioral" in sub.displays[
+                        batch.cand_concept[lo + k]]:
+                    out[lo + k] *= CLASH_PENALTY
     return out
 
 
