@@ -607,3 +607,12 @@ def test_an_age_before_a_relative_is_the_patient_and_a_cause_after_a_disorder(en
     assert read("Acute cystitis at 20 wks")[-2:] == ["second", "trimester"]  # a point in a pregnancy
     assert read("Miscarriage at 10 wks, grieving") == tokens("miscarriage at 10 wks grieving")  # a lost pregnancy
     assert "trimester" not in read("knee pain, f/u at 12 wks")
+
+
+def test_episodes_a_week_a_passed_trimester_and_a_kidney_disease_stage(engine):
+    assert top(engine, ["BED - 5 binges/wk, no compensatory behaviors", "Bulimia, purging 9x/wk, dental erosion",
+                        "Prenatal visit, 21 wks, drinks wine most nights, stopped worrying after 1st trimester",
+                        "Rhabdo after a fall with long lie, CK 22,000", "HTN, CKD stage 3a",
+                        "ESRD on HD TTS from hypertensive nephrosclerosis",
+                        "NCD due to vascular disease, moderate - combative at night"]) == \
+        ["F50.811", "F50.23", "O99.312", "M62.82", "I12.9", "I12.0", "F01.B11"]

@@ -189,6 +189,15 @@ def none_now(text: str) -> bool:
     return bool(NEWBORN.search(text) or _EXPOSED.search(text) or _LOST.search(text) and not _PREGNANT_NOW.search(text))
 
 
+_PASSED = frozenset("after before since past until beyond".split())
+
+
+def _passed_trimester(tokens: list[str]) -> set[int]:
+    """Positions of a trimester the entry places another time than now ("after 1st trimester")."""
+    return {j for i, t in enumerate(tokens) if t in TRIMESTER_SAID and i > 1 and tokens[i - 1] in _ORDINALS
+            and tokens[i - 2] in _PASSED for j in (i - 1, i)}
+
+
 def without_trimester(tokens: list[str]) -> list[str]:
     """The tokens without the trimesters they state ("loss in 2nd trimester": the reading of none_now)."""
     said = {i for i, t in enumerate(tokens) if t in ("trimester", "tri")}
@@ -211,6 +220,16 @@ def _region(token: str) -> str | None:
 SEVERITIES = frozenset({"mild", "moderate", "severe"})
 _NOW = frozenset({"currently", "presently", "current", "now"})
 _EPISODES = frozenset({"depressed", "manic", "hypomanic", "mixed"})
+
+
+def _episode_severity(text: str) -> list[str]:
+    """DSM-5's severity of binge eating or bulimia by episodes a week: 1-3 mild, 4-7 moderate, 8-13 severe,
+    14 or more extreme ("4-5 binges/wk" is F50.811)."""
+    m = _PER_WEEK.search(text)
+    if not m:
+        return []
+    count = int(m[2] or m[1])
+    return [next(word for least, word in _EPISODE_SEVERITY if count >= least)] if count else []
 
 
 def _electrolyte_disorders(text: str) -> list[str]:
@@ -256,6 +275,11 @@ _DIABETES = frozenset("dm dm1 dm2 t1dm t2dm dmii dmi iddm niddm diabetes diabeti
 # a diabetic's glucose under HYPOGLYCEMIA_BELOW mg/dL is a hypoglycemia ("T1DM, BG 52 in class, shaky": E10.649)
 _GLUCOSE = re.compile(r"\b(?:bg|bgs|bs|fsbg|cbg|poc|glucose|gluc|sugar|sugars|fingerstick)\b\D{0,10}?\b(\d{2,3})\b")
 HYPOGLYCEMIA_BELOW = 70
+_EATING_EPISODES = re.compile(r"\b(binge[- ]eating|bulimi\w*|purg\w*|binges|bed)\b")
+_DRINKING_WORDS = frozenset("drinking drinks drink etoh alcohol beer beers wine liquor shots aud".split())
+_PER_WEEK = re.compile(r"\b(\d{1,2})(?:-(\d{1,2}))?\s*(?:x\s*)?(?:binges?|binge episodes|episodes|purges|"
+                       r"purging episodes|times|x)?\s*(?:/|per|a|each|every)\s*(?:wk|week)\b")
+_EPISODE_SEVERITY = ((14, "extreme"), (8, "severe"), (4, "moderate"), (1, "mild"))
 # a potassium or sodium value out of range names its disorder ("K 2.9 after 3 days of vomiting": E87.6)
 _ELECTROLYTE = re.compile(r"\b(k|potassium|na|sodium)\b\D{0,6}?(\d{1,3}(?:\.\d)?)\b(?![./]\d)")
 _POTASSIUM, _SODIUM = (1.5, 3.5, 5.3, 9.0, "hypokalemia", "hyperkalemia"), (100, 135, 146, 190, "hyponatremia",
@@ -314,6 +338,10 @@ def implied(tokens: list[str]) -> list[str]:
     cut = _CUT_REMISSION.get(tuple(tokens[-2:]))
     out = tokens[:-1] + [cut, "remission"] if cut and "remission" not in tokens else list(tokens)
     present, text = set(tokens), " ".join(tokens)
+    passed = _passed_trimester(tokens)
+    if passed and _all_weeks(tokens):  # "22 wks: ... after 1st trimester": the weeks say which it is now
+        out = [t for i, t in enumerate(out) if i not in passed]
+        present = set(out)
     if not TRIMESTER_SAID & present:
         weeks = gestational_weeks(tokens)
         if weeks is not None:
@@ -399,6 +427,8 @@ def implied(tokens: list[str]) -> list[str]:
         out += "newborn affected by maternal use of".split()
     if _NOT_TAKEN & present and _COST & present and "hardship" not in tokens:
         out += ["due", "to", "financial", "hardship"]
+    if _EATING_EPISODES.search(text) and not SEVERITIES & present and not _DRINKING_WORDS & present:
+        out += _episode_severity(text)
     if "pica" in present and _age_group(tokens) == "child":  # F98.3, not F50.83 "Pica in adults"
         out += ["infancy", "and", "childhood"]
     if _MALTREATMENT & present and not {"child", "adult"} & present:

@@ -581,6 +581,8 @@ def _stroke_sequela(scores: np.ndarray, batch, sub) -> np.ndarray:
 _HYPERTENSION = re.compile(r"\b(htn|hypertension|hypertensive)\b")
 _KIDNEY = re.compile(r"\b(ckd|chronic kidney disease|esrd|end stage renal disease)\b")
 _HEART_FAILURE = re.compile(r"\b(chf|heart failure|hfref|hfpef|cardiomyopathy)\b")
+_END_STAGE = re.compile(r"\b(esrd|end stage renal disease|end-stage|stage 5|ckd 5|ckd5|hemodialysis|dialysis|hd)\b")
+_EARLY_STAGE = re.compile(r"\b(?:stage|ckd|ckd stage) ?(?:1|2|3|3a|3b|4|i|ii|iii|iiia|iiib|iv)\b")
 # (what the entry names besides hypertension, the codes it replaces, the combination's category)
 _WITH_HYPERTENSION = ((_KIDNEY, ("I10", "N18"), "I12"), (_HEART_FAILURE, ("I10", "I50"), "I11.0"))
 
@@ -602,13 +604,23 @@ def _hypertensive(scores: np.ndarray, batch, sub) -> np.ndarray:
         parts, combo = named[0]
         lo, hi, codes = entry_codes(batch, sub, n)
         combos = [lo + i for i, code in enumerate(codes) if code.startswith(combo)]
+        staged = _ckd_stage(q) if combo == "I12" else None  # "ESRD on HD" I12.0, "CKD stage 3b" I12.9
+        if staged in codes:
+            combos = [lo + codes.index(staged)]
         if not combos:
             continue
         j = max(combos, key=lambda r: out[r])
         for i, code in enumerate(codes):
-            if code.startswith(parts):
+            if code.startswith(parts) or staged in codes and code.startswith("I12"):
                 to_twin(out, lo + i, j)
     return out
+
+
+def _ckd_stage(q) -> str | None:
+    """I12.0 for an end-stage kidney disease, I12.9 for a stage 1 to 4 the entry states, else None."""
+    if any(_END_STAGE.search(v.text) for v in q.variants):
+        return "I12.0"
+    return "I12.9" if any(_EARLY_STAGE.search(v.text) for v in q.variants) else None
 
 
 def _other_substance(scores: np.ndarray, batch, sub) -> np.ndarray:
@@ -694,11 +706,12 @@ def _dementia(scores: np.ndarray, batch, sub) -> np.ndarray:
                       or code[:3] == "F02" and not underlying else code[:3])
             return f"{family}.{severity or _UNSPECIFIED_SEVERITY[family]}{code[5:]}"
         to_twins(out, lo, codes, twin_of)
-        if any(_DISTURBANCE.search(v.text) for v in q.variants):  # "w/ delusions": no F03.90 "without ..."
-            for k, code in enumerate(codes):
-                if code[:3] in _UNSPECIFIED_SEVERITY and "without behavioral" in sub.displays[
-                        batch.cand_concept[lo + k]]:
-                    out[lo + k] *= CLASH_PENALTY
+        kinds = {m for v in q.variants for m in _DISTURBANCE.findall(v.text)}
+        for k, code in enumerate(codes if kinds else ()):  # "w/ delusions": no F03.90 "without ...", no F03.94
+            display = sub.displays[batch.cand_concept[lo + k]]
+            if code[:3] in _UNSPECIFIED_SEVERITY and ("without behavioral" in display
+                                                      or not kinds & set(_DISTURBANCE.findall(display.lower()))):
+                out[lo + k] *= CLASH_PENALTY
     return out
 
 
