@@ -68,9 +68,10 @@ DEV_SETS = (DATA / "problem_list_dev.jsonl", DATA / "local_table_dev.jsonl", DAT
 # 0.900) to 0.085 / 0.080 (0.920 / 0.941) with the others in at weight 3 (at weight 6: 0.096 / 0.085).
 # Full 24-25 (f27, f28, unread) joined on 2026-11-24; left out one at a time, the unread sets' mean ECE
 # was 0.073 (full wording) / 0.037 (legacy) at weight 3, 0.071 / 0.040 at 5, 0.080 / 0.029 at 2. Legacy 26 and
-# full 32 (l29, f35, unread) joined on 2026-11-24 (third session).
-FRESH_SETS = tuple(DATA / f"legacy_table_dev{n}.jsonl" for n in (17, 19, 20, 24, 26)) + tuple(
-    DATA / f"problem_list_full_dev{n}.jsonl" for n in (19, 20, 21, 24, 25, 28, 29, 32))
+# full 32 (l29, f35, unread) joined on 2026-11-24 (third session), legacy 28 and full 35-36 (l31, f38, f39,
+# unread) in the fourth.
+FRESH_SETS = tuple(DATA / f"legacy_table_dev{n}.jsonl" for n in (17, 19, 20, 24, 26, 28)) + tuple(
+    DATA / f"problem_list_full_dev{n}.jsonl" for n in (19, 20, 21, 24, 25, 28, 29, 32, 35, 36))
 FRESH_WEIGHT = 3.0
 CHUNK = 1000
 # The held-out inclusion terms weigh a quarter of a set: matched with their own term out they are

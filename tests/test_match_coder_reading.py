@@ -616,3 +616,9 @@ def test_episodes_a_week_a_passed_trimester_and_a_kidney_disease_stage(engine):
                         "ESRD on HD TTS from hypertensive nephrosclerosis",
                         "NCD due to vascular disease, moderate - combative at night"]) == \
         ["F50.811", "F50.23", "O99.312", "M62.82", "I12.9", "I12.0", "F01.B11"]
+
+
+def test_a_condition_of_another_chapter_in_a_stated_trimester_complicates_the_pregnancy(engine):
+    assert top(engine, ["Iron deficiency anemia at 30 wks, Hgb 8.9; oral iron not tolerated",
+                        "Smoking 5 cig/day at 20 wks, wants to quit", "Gest HTN at 35 wks, BP 146/94"]) == \
+        ["O99.013", "O99.332", "O13.3"]

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from server.match import specific
+from server.match import pregnancy, specific
 from server.match.index import QueryVectors, SystemIndex
 from server.match.normalize import bag_key
+from server.systems import ICD10CM
 
 K_CHAR = 30
 K_WORD = 30
@@ -229,6 +230,7 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
         more += [s for s in _stated_siblings(query, found, sub) if s not in more]
         more += [s for s in _side_twins(query, found + more, sub) if s not in more]
         more += [s for s in _category_twins(found + more, sub) if s not in more]
+        more += [s for s in _pregnancy_twins(query, found, sub) if s not in more and s not in found]
         cand_concept.extend(found)
         cand_concept.extend(more)
         cand_start.append(len(cand_concept))
@@ -339,6 +341,18 @@ def _category_twins(found: list[int], sub: SystemIndex) -> list[int]:
                 twins += [t for other in others if (t := sub.code_index.get(other + rest)) is not None
                           and t not in found and t not in twins]
     return twins[:MAX_TWINS]
+
+
+def _pregnancy_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
+    """For an entry stating a trimester, the O99 codes of its best candidates of other chapters
+    ("anemia at 28 wks": O99.013 next to D50.9)."""
+    if sub.system != ICD10CM or not found:
+        return []
+    said = pregnancy.stated_trimester(query)
+    if said is None:
+        return []
+    twins = (pregnancy.complicating(sub.codes[c], said) for c in found[:pregnancy.COMPLICATING_SEEDS])
+    return [sub.code_index[t] for t in dict.fromkeys(twins) if t in sub.code_index]
 
 
 def _stated_siblings(query, found: list[int], sub: SystemIndex) -> list[int]:

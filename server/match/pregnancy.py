@@ -85,6 +85,51 @@ def planned(scores: np.ndarray, batch, sub) -> np.ndarray:
     return out
 
 
+# a condition of another chapter complicating a pregnancy: (first code, last code, its O99 subcategory)
+_COMPLICATING = (("D50", "D64", "O99.01"), ("D65", "D89", "O99.11"), ("E00", "E07", "O99.28"),
+                 ("E15", "E89", "O99.28"), ("F01", "F09", "O99.34"), ("F10", "F10", "O99.31"),
+                 ("F11", "F16", "O99.32"), ("F17", "F17", "O99.33"), ("F18", "F19", "O99.32"),
+                 ("F20", "F99", "O99.34"), ("G00", "G99", "O99.35"), ("I00", "I09", "O99.41"),
+                 ("I20", "I99", "O99.41"), ("J00", "J99", "O99.51"), ("K00", "K95", "O99.61"),
+                 ("L00", "L99", "O99.71"))
+_TRIMESTER_DIGIT = {"first": "1", "second": "2", "third": "3"}
+COMPLICATING_SEEDS = 3  # the best candidates whose pregnancy-chapter twin is a candidate too
+
+
+def stated_trimester(query) -> str | None:
+    """The one trimester an entry's readings state ("first", "second", "third"), else None."""
+    said = {_ORDINAL.get(m[1], m[1]) for v in query.variants for m in _TRIMESTER.finditer(v.text)} - {"unspecified"}
+    return next(iter(said)) if len(said) == 1 and not any(none_now(v.text) for v in query.variants) else None
+
+
+def complicating(code: str, trimester_said: str) -> str | None:
+    """The O99 code of a condition of another chapter complicating a pregnancy in the trimester said
+    ("Iron deficiency anemia at 28 wks": D50.9 -> O99.013 "Anemia complicating pregnancy, third trimester")."""
+    head = code[:3]
+    for first, last, sub_category in _COMPLICATING:
+        if first <= head <= last:
+            return sub_category + _TRIMESTER_DIGIT[trimester_said]
+    return None
+
+
+def _to_complicating(scores: np.ndarray, batch, n: int, codes: list[str], outside: np.ndarray,
+                     said: str) -> np.ndarray:
+    """A first code of another chapter gives its place to the best O99 code of the entry's best other
+    chapters' codes ("Iron deficiency anemia at 28 wks": O99.013)."""
+    lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+    first = lo + int(np.argmax(scores[lo:hi]))
+    if not outside[first]:
+        return scores
+    best = sorted(range(lo, hi), key=lambda r: -scores[r])[:COMPLICATING_SEEDS]
+    twins = {complicating(codes[r], said) for r in best if outside[r]}
+    rows = [r for r in range(lo, hi) if codes[r] in twins]
+    if not rows:
+        return scores
+    out = scores.copy()
+    to_twin(out, first, max(rows, key=lambda r: out[r]))
+    return out
+
+
 def chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An entry that states a trimester is coded in the pregnancy chapter (O, Z3-): any other code
     scores OUTSIDE_CHAPTER ("GEST HTN 3RD TRI" is not I10), and so does one of another trimester
@@ -112,6 +157,8 @@ def chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
             continue
         for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
             aside[i] |= bool({m[1] for m in _TRIMESTER.finditer(sub.displays[batch.cand_concept[i]].lower())} - said)
+        if next(iter(said)) in _TRIMESTER_DIGIT:
+            scores = _to_complicating(scores, batch, n, codes, outside, next(iter(said)))
     return np.where(stated[batch.cand_query] & aside, scores * OUTSIDE_CHAPTER, scores)
 
 
