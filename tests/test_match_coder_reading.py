@@ -622,3 +622,11 @@ def test_a_condition_of_another_chapter_in_a_stated_trimester_complicates_the_pr
     assert top(engine, ["Iron deficiency anemia at 30 wks, Hgb 8.9; oral iron not tolerated",
                         "Smoking 5 cig/day at 20 wks, wants to quit", "Gest HTN at 35 wks, BP 146/94"]) == \
         ["O99.013", "O99.332", "O13.3"]
+
+
+def test_a_dementias_disturbance_in_plain_words_and_a_disorder_from_its_cause(engine):
+    assert top(engine, ["Moderate dementia, unknown type; thinks her son is an impostor",
+                        "Vascular dementia, severe; screaming and kicking at staff during care",
+                        "PTSD from childhood abuse, chronic - nightmares, hypervigilance",
+                        "Nicotine dependence from vaping, all day", "ADHD-PI, in 4th grade", "Lice on scalp, 6 yo"]) == \
+        ["F03.B2", "F01.C11", "F43.12", "F17.290", "F90.0", "B85.0"]

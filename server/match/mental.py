@@ -46,9 +46,11 @@ _COMPULSIONS = re.compile(r"\b(compulsions?|rituals?|ritualistic|checking|washin
 # a dementia's disturbance in F01-F03's words, by what the entry says it has
 _DEMENTIA = re.compile(r"\b(dementia|neurocognitive disorder)\b")
 _DISTURBANCES = (
-    (re.compile(r"\b(delusions?|delusional|paranoid|paranoia|hallucinations?|hallucinating|psychotic|psychosis)\b"),
+    (re.compile(r"\b(delusions?|delusional|paranoid|paranoia|hallucinations?|hallucinating|psychotic|psychosis|"
+                r"imposter|impostor)\b"),
      "with psychotic disturbance"),
-    (re.compile(r"\b(agitation|agitated|aggression|aggressive|combative|violent|hitting|striking)\b"),
+    (re.compile(r"\b(agitation|agitated|aggression|aggressive|combative|violent|hitting|striking|yelling|"
+                r"screaming|pushing|shoving|kicking|biting|throwing)\b"),
      "with agitation"),
     (re.compile(r"\b(wandering|wanders|disinhibition|disinhibited|undress\w*|sexually inappropriate|sundowning|"
                 r"sleep disturbance|sleep disturbances|sleep disturb|day night reversal)\b"),

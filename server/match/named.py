@@ -125,7 +125,8 @@ def disorder_before_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
         i = int(np.argmax(out[lo:hi]))
         rows = [lo + j for j in range(hi - lo) if int(batch.cand_concept[lo + j]) in named
                 and not codes[j].startswith(("R", "Z"))]
-        plain_use = codes[i].startswith("F1") and _PLAIN_USE.search(sub.displays[batch.cand_concept[lo + i]])
+        plain_use = (codes[i].startswith("F1") and _PLAIN_USE.search(sub.displays[batch.cand_concept[lo + i]])
+                     and not q.head.startswith(f"{q.cause_of} from "))  # "nicotine dependence from vaping"
         injury = codes[i].startswith(("S", "T", "R")) and any(codes[r - lo].startswith("F") for r in rows)
         if (codes[i].startswith("Z") or plain_use or injury) and rows:
             to_twin(out, lo + i, max(rows, key=lambda r: out[r]))

@@ -27,7 +27,7 @@ _LOCAL_CODE = re.compile(r"^\s*(?:\d{3,6}(?:\.\d{1,2})?\s*[-:]|[A-Za-z]{2,5}-(?:
 _LABEL = re.compile(r"^\s*(?:assessment|impression|a/p|dx|diagnosis|medical clearance|booking|intake|problem)\s*:\s*"
                     r"(?=\S)", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+")
-_CAUSE = re.compile(r" (?:related to|r/t|due to|d/t|secondary to|2/2|because of|after|following|caused by|"
+_CAUSE = re.compile(r" (?:related to|r/t|due to|d/t|secondary to|2/2|because of|after|following|from|caused by|"
                     r"(?:directly )?attribut(?:ed|able) (?:directly )?to) ")
 # how a sentence stating the diagnosis opens: "Meets DSM-5-TR criteria for prolonged grief d/o", "Dx: ADHD"
 _OPENER = re.compile(r"^(?:meets (?:full )?(?:dsm-?5(?:-tr)? )?criteria for|dx(?:'d)?(?: with| of)?:?|"

@@ -379,7 +379,7 @@ def _affirmed(display: str) -> frozenset:
     return word_set(display) - absent(display)
 
 
-_WITHOUT = frozenset({"without"})
+_WITHOUT = frozenset({"without", "mention"})  # G20.A1 "..., without mention of fluctuations"
 
 
 def _denied_qualifier(scores: np.ndarray, batch, sub) -> np.ndarray:
