@@ -112,17 +112,16 @@ def complicating(code: str, trimester_said: str) -> str | None:
     return None
 
 
-def _to_complicating(scores: np.ndarray, batch, n: int, codes: list[str], outside: np.ndarray,
-                     said: str) -> np.ndarray:
+def _to_complicating(scores: np.ndarray, batch, sub, n: int, outside: np.ndarray, said: str) -> np.ndarray:
     """A first code of another chapter gives its place to the best O99 code of the entry's best other
     chapters' codes ("Iron deficiency anemia at 28 wks": O99.013)."""
-    lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+    lo, hi, codes = entry_codes(batch, sub, n)
     first = lo + int(np.argmax(scores[lo:hi]))
     if not outside[first]:
         return scores
     best = sorted(range(lo, hi), key=lambda r: -scores[r])[:COMPLICATING_SEEDS]
-    twins = {complicating(codes[r], said) for r in best if outside[r]}
-    rows = [r for r in range(lo, hi) if codes[r] in twins]
+    twins = {complicating(codes[r - lo], said) for r in best if outside[r]}
+    rows = [r for r in range(lo, hi) if codes[r - lo] in twins]
     if not rows:
         return scores
     out = scores.copy()
@@ -158,7 +157,7 @@ def chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
         for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
             aside[i] |= bool({m[1] for m in _TRIMESTER.finditer(sub.displays[batch.cand_concept[i]].lower())} - said)
         if next(iter(said)) in _TRIMESTER_DIGIT:
-            scores = _to_complicating(scores, batch, n, codes, outside, next(iter(said)))
+            scores = _to_complicating(scores, batch, sub, n, outside, next(iter(said)))
     return np.where(stated[batch.cand_query] & aside, scores * OUTSIDE_CHAPTER, scores)
 
 
