@@ -629,5 +629,5 @@ def test_a_dementias_disturbance_in_plain_words_and_a_disorder_from_its_cause(en
                         "Vascular dementia, severe; screaming and kicking at staff during care",
                         "PTSD from childhood abuse, chronic - nightmares, hypervigilance",
                         "Nicotine dependence from vaping, all day", "ADHD-PI, in 4th grade", "Lice on scalp, 6 yo",
-                        "Bone mets from breast primary", "Liver mets"]) == \
+                        "Bone mets, on denosumab", "Liver mets"]) == \
         ["F03.B2", "F01.C11", "F43.12", "F17.290", "F90.0", "B85.0", "C79.51", "C78.7"]
