@@ -188,7 +188,11 @@ def _segments(values: np.ndarray, starts: np.ndarray, op=np.maximum) -> np.ndarr
 
 def _segment_argmax(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Index (into values) of the largest value of each non-empty segment; first on ties."""
-    owner = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+    lengths = np.diff(starts)
+    owner = np.repeat(np.arange(len(starts) - 1), lengths)
+    if len(values) and lengths.all() and not np.isnan(values).any():  # each segment's first index at its max
+        at = np.flatnonzero(values == np.maximum.reduceat(values, starts[:-1])[owner])
+        return at[np.searchsorted(owner[at], np.arange(len(starts) - 1))]
     order = np.lexsort((-np.arange(len(values)), values, owner))
     return order[starts[1:] - 1]
 
