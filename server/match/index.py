@@ -167,6 +167,17 @@ class SystemIndex:
     def __len__(self) -> int:
         return len(self.terms)
 
+    def mask(self, test, of: str = "codes") -> np.ndarray:
+        """test(x) for each x of the list `of` ("codes", "displays" or "terms"), a str or tuple test
+        being x.startswith(test): the ranking rules' tests of their candidates, each built once per index
+        (test: a constant or a module's function, the key it is kept under)."""
+        masks = self.__dict__.setdefault("_masks", {})
+        found = masks.get((of, test))
+        if found is None:
+            check = (lambda x: x.startswith(test)) if isinstance(test, (str, tuple)) else test
+            found = masks[(of, test)] = np.array([bool(check(x)) for x in getattr(self, of)], dtype=bool)
+        return found
+
     @cached_property
     def families(self) -> Families | None:
         """ICD-10-CM code families (built on first use); None for other systems."""
