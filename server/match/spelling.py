@@ -59,7 +59,9 @@ class Speller:
     def _near(self, word: str) -> list[str]:
         """Known words that might be within CUTOFF of `word`, in the order compared."""
         words, letters, lengths = self._window(len(word))
-        common = np.minimum(letters, _letter_counts([word])[0].astype(np.int16)).sum(axis=1, dtype=np.int32)
+        counts = _letter_counts([word])[0].astype(np.int16)
+        has = np.flatnonzero(counts)  # the letters it lacks are in common with none
+        common = np.minimum(letters[:, has], counts[has]).sum(axis=1, dtype=np.int32)
         total = lengths + len(word)
         # ratio >= CUTOFF needs indel <= (1 - CUTOFF/100) * total; indel >= total - 2 * common
         possible = (total - 2 * common) * 100 <= (100 - CUTOFF) * total + 1
