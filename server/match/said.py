@@ -78,4 +78,10 @@ def _spelled(toks: list[str]) -> frozenset:
 
 def said_words(query) -> frozenset:
     """The content words of an entry's readings, less those it denies or names only to test for."""
-    return frozenset().union(*(word_set(v.text) - denied(v.text) for v in query.variants)) - tested(query.text)
+    return said_in(query.text, tuple(v.text for v in query.variants))
+
+
+@lru_cache(maxsize=8192)
+def said_in(text: str, readings: tuple[str, ...]) -> frozenset:
+    """said_words of an entry (its text and readings): the ranking rules ask it several times."""
+    return frozenset().union(*(word_set(r) - denied(r) for r in readings)) - tested(text)

@@ -27,7 +27,7 @@ from server.match.implied import SEVERITIES, undenied
 from server.match.named import WEAK_HEAD, clause_named, disorder_before_cause, head_named
 from server.match.normalize import word_set
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin, to_twins
-from server.match.said import NEGATIONS, TESTING, absent, denied, said_words, tested
+from server.match.said import NEGATIONS, TESTING, absent, denied, said_in, said_words, tested
 from server.systems import ICD10CM, SNOMED
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
@@ -203,8 +203,13 @@ def _within(entry: frozenset, display: frozenset) -> bool:
 
 def entry_words(query) -> tuple[frozenset, frozenset]:
     """(the coder's qualifiers an entry states, its content words), over all its readings."""
-    return (frozenset().union(*(features.qualifiers(v.text) for v in query.variants)),
-            frozenset().union(*(word_set(v.text) for v in query.variants)))
+    return _entry_words(tuple(v.text for v in query.variants))
+
+
+@lru_cache(maxsize=8192)
+def _entry_words(readings: tuple[str, ...]) -> tuple[frozenset, frozenset]:
+    return (frozenset().union(*(features.qualifiers(r) for r in readings)),
+            frozenset().union(*(word_set(r) for r in readings)))
 
 
 def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
@@ -339,10 +344,15 @@ def _history_of_use(query, words: frozenset) -> bool:
 
 def _denial(q) -> tuple[frozenset, frozenset]:
     """(the words the entry denies and nowhere says, the words it says); nothing when it denies nothing."""
-    if not any(_NEGATION.search(v.text) for v in q.variants) and not tested(q.text):
+    return _denial_in(q.text, tuple(v.text for v in q.variants))
+
+
+@lru_cache(maxsize=8192)
+def _denial_in(text: str, readings: tuple[str, ...]) -> tuple[frozenset, frozenset]:
+    if not any(_NEGATION.search(r) for r in readings) and not tested(text):
         return frozenset(), frozenset()
-    said = said_words(q)
-    return (frozenset().union(*(denied(v.text) for v in q.variants)) | tested(q.text)) - said, said
+    said = said_in(text, readings)
+    return (frozenset().union(*(denied(r) for r in readings)) | tested(text)) - said, said
 
 
 def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
@@ -375,6 +385,7 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
 _PLAIN = frozenset({"uncomplicated", "unspecified"})
 
 
+@lru_cache(maxsize=65536)
 def _affirmed(display: str) -> frozenset:
     return word_set(display) - absent(display)
 
