@@ -35,6 +35,7 @@ MODERATE_EXTRA = 3  # concepts added per entry from its primary reading's modera
 HEAD_EXTRA = 2  # concepts added per entry from its first clause alone (a long entry's context words crowd
 # out its condition's terms: "R ankle sprain, rolled it stepping off curb, initial eval, ...")
 HEAD_LEAST = 0.5  # of those, only terms this similar to the clause
+BLOCK = 8192  # (term, reading) pairs per pass of _common_part
 
 
 @dataclass
@@ -82,7 +83,20 @@ def _lookup(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.nda
 
 
 def _common_part(common: sp.csr_matrix, terms: np.ndarray, dense: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Dot product of each term's common-n-gram part with its reading's (dense) common part."""
+    """Dot product of each term's common-n-gram part with its reading's (dense) common part, some
+    BLOCK pairs at a time (a block's working arrays stay in cache). A block ends after a pair that has
+    a common part and before the last such pair: every pair is summed as by _common_block over all."""
+    if len(terms) <= BLOCK:
+        return _common_block(common, terms, dense, rows)
+    has = np.flatnonzero(common.indptr[terms + 1] > common.indptr[terms])
+    at = np.searchsorted(has, np.arange(BLOCK, len(terms), BLOCK) - 1)
+    ends = has[at[at < len(has) - 1]] + 1  # after a pair with a common part, before the last one
+    ends = np.unique(np.concatenate([[0], ends, [len(terms)]]))
+    return np.concatenate([_common_block(common, terms[lo:hi], dense, rows[lo:hi])
+                           for lo, hi in zip(ends[:-1].tolist(), ends[1:].tolist())])
+
+
+def _common_block(common: sp.csr_matrix, terms: np.ndarray, dense: np.ndarray, rows: np.ndarray) -> np.ndarray:
     if not len(terms):
         return np.zeros(0, dtype=np.float32)
     part = common[terms]  # each pair's term row (scipy's row gather, in C)
