@@ -25,6 +25,8 @@ def absent(text: str) -> frozenset:
     ideation")."""
     out, left, listing, grace = set(), 0, False, 0
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
+    if _DENYING.isdisjoint(ws) and not ("w" in ws and "o" in ws):  # nothing starts a denial
+        return frozenset()
     for i, w in enumerate(ws):
         if w in _DENYING or (w == "o" and i and ws[i - 1] == "w") or (w in ("or", "nor") and listing):
             left, listing, grace = features.SCOPE, False, 1
