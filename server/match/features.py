@@ -287,8 +287,8 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
     x[:, o + 10] = np.array([q.unknown for q in queries], dtype=np.float32)[batch.cand_query]
     # the best similarity in the candidate's ICD-10-CM category: "earwax buildup" (an alias of
     # H61.20) also speaks for H61.21 when the entry says "right"
-    category = [sub.codes[c][:3] if sub.families is not None else c for c in batch.cand_concept.tolist()]
-    _, group = np.unique([f"{n}:{k}" for n, k in zip(batch.cand_query.tolist(), category)], return_inverse=True)
+    category = sub.category[batch.cand_concept] if sub.families is not None else batch.cand_concept
+    _, group = np.unique(batch.cand_query * np.int64(len(sub.codes)) + category, return_inverse=True)
     x[:, o + 11] = _group_max(x[:, 2], group, group.max() + 1)[group]
     x[:, o + 12] = x[:, o + 11] - x[:, 2]
     return x, best_term, best_reading

@@ -184,6 +184,11 @@ class SystemIndex:
         return Families.build(self.codes, self.term_concept, self.word) if self.system == ICD10CM else None
 
     @cached_property
+    def category(self) -> np.ndarray:
+        """Per concept, a number for its code's first three characters (an ICD-10-CM category)."""
+        return np.unique([code[:3] for code in self.codes], return_inverse=True)[1].ravel()
+
+    @cached_property
     def concept_of_display(self) -> dict[str, int]:
         """Per lowercased display, its concept (built on first use)."""
         return {d.lower(): c for c, d in enumerate(self.displays)}
@@ -235,8 +240,8 @@ class SystemIndex:
 
     def warm(self) -> None:
         """Build what is otherwise built on first use."""
-        for name in ("families", "moderate_words", "specific_siblings", "unspecified_of", "default_siblings",
-                     "complicated_siblings", *_PerItem.names(SystemIndex), "word_rows"):
+        for name in ("families", "category", "moderate_words", "specific_siblings", "unspecified_of",
+                     "default_siblings", "complicated_siblings", *_PerItem.names(SystemIndex), "word_rows"):
             getattr(self, name)
 
     @cached_property
