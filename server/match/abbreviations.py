@@ -141,8 +141,8 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None, breaks
     while i < len(toks):
         previous = out[-1][0].rsplit(" ", 1)[-1] if out else ""
         for n in range(min(MAX_SPAN, len(toks) - i), 0, -1):
-            if any(b in breaks for b in range(i + 1, i + n)):
-                continue
+            if n > 1 and (" ".join(toks[i:i + n]) not in table or any(b in breaks for b in range(i + 1, i + n))):
+                continue  # (no abbreviation of several tokens but the table's)
             following = toks[i + n] if i + n < len(toks) else ""
             senses = _senses(table, toks[i:i + n], previous, terse or i in capitals, following)
             if senses:
@@ -154,6 +154,10 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None, breaks
             if token.endswith("'s") and len(token) > 6 and table.get(token[:-2]):  # "Korsakoff's", not "mom's"
                 out.append((token, _senses(table, [token[:-2]], previous, terse or i in capitals,
                                            toks[i + 1] if i + 1 < len(toks) else "")))
+                i += 1
+                continue
+            if "/" not in token and "-" not in token:  # no parts
+                out.append((token, None))
                 i += 1
                 continue
             parts = [h for p in _keep_slashed(token.strip("/").split("/"), table) for h in _halves(p, table)]

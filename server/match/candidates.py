@@ -36,6 +36,7 @@ MODERATE_EXTRA = 3  # concepts added per entry from its primary reading's modera
 HEAD_EXTRA = 2  # concepts added per entry from its first clause alone (a long entry's context words crowd
 # out its condition's terms: "R ankle sprain, rolled it stepping off curb, initial eval, ...")
 HEAD_LEAST = 0.5  # of those, only terms this similar to the clause
+BLOCK = 8192  # (term, reading) pairs per pass of _common_part
 
 
 @dataclass
@@ -66,6 +67,11 @@ def _top(matrix: sp.csr_matrix, row: int, k: int) -> tuple[np.ndarray, np.ndarra
     return cols, data
 
 
+def _sorted(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """A product's rows with their columns in order: two transpositions (linear) beat sorting each row."""
+    return matrix.tocsc().tocsr()
+
+
 def _lookup(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """matrix[rows[i], cols[i]] for every i (0 where nothing is stored); indices must be sorted."""
     if not len(rows) or not matrix.nnz:
@@ -78,7 +84,20 @@ def _lookup(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.nda
 
 
 def _common_part(common: sp.csr_matrix, terms: np.ndarray, dense: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Dot product of each term's common-n-gram part with its reading's (dense) common part."""
+    """Dot product of each term's common-n-gram part with its reading's (dense) common part, some
+    BLOCK pairs at a time (a block's working arrays stay in cache). A block ends after a pair that has
+    a common part and before the last such pair: every pair is summed as by _common_block over all."""
+    if len(terms) <= BLOCK:
+        return _common_block(common, terms, dense, rows)
+    has = np.flatnonzero(common.indptr[terms + 1] > common.indptr[terms])
+    at = np.searchsorted(has, np.arange(BLOCK, len(terms), BLOCK) - 1)
+    ends = has[at[at < len(has) - 1]] + 1  # after a pair with a common part, before the last one
+    ends = np.unique(np.concatenate([[0], ends, [len(terms)]]))
+    return np.concatenate([_common_block(common, terms[lo:hi], dense, rows[lo:hi])
+                           for lo, hi in zip(ends[:-1].tolist(), ends[1:].tolist())])
+
+
+def _common_block(common: sp.csr_matrix, terms: np.ndarray, dense: np.ndarray, rows: np.ndarray) -> np.ndarray:
     if not len(terms):
         return np.zeros(0, dtype=np.float32)
     part = common[terms]  # each pair's term row (scipy's row gather, in C)
@@ -109,8 +128,9 @@ def _moderate(s_word: sp.csr_matrix, dense_word: np.ndarray, sub: SystemIndex, r
     need = np.where(n_words >= 3, n_words - 1, n_words)
     counts = (sp.csr_matrix(has.astype(np.float32)) @ present_t).tocsr()
     partial = (sp.csr_matrix(q) @ weights_t).tocsr()
-    counts.sort_indices()
-    partial.sort_indices()
+    if not (np.array_equal(counts.indptr, partial.indptr) and np.array_equal(counts.indices, partial.indices)):
+        counts.sort_indices()  # else stored alike (operands of one pattern): no sort needed
+        partial.sort_indices()
     row = np.repeat(np.arange(len(rows)), np.diff(counts.indptr))
     keep = (need[row] > 0) & (counts.data >= need[row] - 0.5)
     row, term, value = row[keep], counts.indices[keep].astype(np.int64), partial.data[keep]
@@ -181,10 +201,8 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
     texts = readings(queries)
     starts = np.cumsum([0] + [len(q.variants) for q in queries])
     n_readings = int(starts[-1])  # the first clauses' rows follow
-    s_char, s_word = ((rare @ matrix_t).tocsr() for (rare, _), matrix_t in ((vectors.char, sub.char_t),
-                                                                            (vectors.word, sub.word_t)))
-    s_char.sort_indices()
-    s_word.sort_indices()
+    s_char, s_word = (_sorted(rare @ matrix_t) for (rare, _), matrix_t in ((vectors.char, sub.char_t),
+                                                                           (vectors.word, sub.word_t)))
     heads = _heads(vectors.heads, s_char, s_word, vectors.word[1], sub, exclude)
     if s_char.shape[0] > n_readings:
         s_char, s_word = s_char[:n_readings], s_word[:n_readings]

@@ -48,10 +48,9 @@ def over_symptom(scores: np.ndarray, batch, sub) -> np.ndarray:
     when that is a candidate, and scores SYMPTOM."""
     if sub.system != ICD10CM or not len(scores):
         return scores
-    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
     out = scores.copy()
     for prefixes, named, in_head, unless, disorder in _RULES:
-        rows = np.array([c.startswith(prefixes) for c in codes])
+        rows = sub.mask(prefixes)[batch.cand_concept]
         if not rows.any():
             continue
         said = np.array([(undenied(named, q.head) if in_head else any(undenied(named, v.text) for v in q.variants))
@@ -59,7 +58,7 @@ def over_symptom(scores: np.ndarray, batch, sub) -> np.ndarray:
         for i in np.flatnonzero(rows & said[batch.cand_query]).tolist():
             n = int(batch.cand_query[i])
             lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-            j = next((k for k in range(lo, hi) if codes[k] == disorder), None)
+            j = next((k for k in range(lo, hi) if sub.codes[batch.cand_concept[k]] == disorder), None)
             if j is not None:
                 to_twin(out, i, j)
             out[i] *= SYMPTOM

@@ -188,7 +188,11 @@ def _segments(values: np.ndarray, starts: np.ndarray, op=np.maximum) -> np.ndarr
 
 def _segment_argmax(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Index (into values) of the largest value of each non-empty segment; first on ties."""
-    owner = np.repeat(np.arange(len(starts) - 1), np.diff(starts))
+    lengths = np.diff(starts)
+    owner = np.repeat(np.arange(len(starts) - 1), lengths)
+    if len(values) and lengths.all() and not np.isnan(values).any():  # each segment's first index at its max
+        at = np.flatnonzero(values == np.maximum.reduceat(values, starts[:-1])[owner])
+        return at[np.searchsorted(owner[at], np.arange(len(starts) - 1))]
     order = np.lexsort((-np.arange(len(values)), values, owner))
     return order[starts[1:] - 1]
 
@@ -283,8 +287,8 @@ def batch_features(batch, sub, idf: WordWeights) -> tuple[np.ndarray, np.ndarray
     x[:, o + 10] = np.array([q.unknown for q in queries], dtype=np.float32)[batch.cand_query]
     # the best similarity in the candidate's ICD-10-CM category: "earwax buildup" (an alias of
     # H61.20) also speaks for H61.21 when the entry says "right"
-    category = [sub.codes[c][:3] if sub.families is not None else c for c in batch.cand_concept.tolist()]
-    _, group = np.unique([f"{n}:{k}" for n, k in zip(batch.cand_query.tolist(), category)], return_inverse=True)
+    category = sub.category[batch.cand_concept] if sub.families is not None else batch.cand_concept
+    _, group = np.unique(batch.cand_query * np.int64(len(sub.codes)) + category, return_inverse=True)
     x[:, o + 11] = _group_max(x[:, 2], group, group.max() + 1)[group]
     x[:, o + 12] = x[:, o + 11] - x[:, 2]
     return x, best_term, best_reading

@@ -167,10 +167,26 @@ class SystemIndex:
     def __len__(self) -> int:
         return len(self.terms)
 
+    def mask(self, test, of: str = "codes") -> np.ndarray:
+        """test(x) for each x of the list `of` ("codes", "displays" or "terms"), a str or tuple test
+        being x.startswith(test): the ranking rules' tests of their candidates, each built once per index
+        (test: a constant or a module's function, the key it is kept under)."""
+        masks = self.__dict__.setdefault("_masks", {})
+        found = masks.get((of, test))
+        if found is None:
+            check = (lambda x: x.startswith(test)) if isinstance(test, (str, tuple)) else test
+            found = masks[(of, test)] = np.array([bool(check(x)) for x in getattr(self, of)], dtype=bool)
+        return found
+
     @cached_property
     def families(self) -> Families | None:
         """ICD-10-CM code families (built on first use); None for other systems."""
         return Families.build(self.codes, self.term_concept, self.word) if self.system == ICD10CM else None
+
+    @cached_property
+    def category(self) -> np.ndarray:
+        """Per concept, a number for its code's first three characters (an ICD-10-CM category)."""
+        return np.unique([code[:3] for code in self.codes], return_inverse=True)[1].ravel()
 
     @cached_property
     def concept_of_display(self) -> dict[str, int]:
@@ -224,8 +240,8 @@ class SystemIndex:
 
     def warm(self) -> None:
         """Build what is otherwise built on first use."""
-        for name in ("families", "moderate_words", "specific_siblings", "unspecified_of", "default_siblings",
-                     "complicated_siblings", *_PerItem.names(SystemIndex), "word_rows"):
+        for name in ("families", "category", "moderate_words", "specific_siblings", "unspecified_of",
+                     "default_siblings", "complicated_siblings", *_PerItem.names(SystemIndex), "word_rows"):
             getattr(self, name)
 
     @cached_property

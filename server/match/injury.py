@@ -49,20 +49,24 @@ def external_cause(scores: np.ndarray, batch, sub) -> np.ndarray:
     said = np.array([bool(_INJURY.search(q.variants[0].text)) for q in batch.queries])
     wound = np.array([any(_WOUND.search(v.text) for v in q.variants) for q in batch.queries]) & said
     hurt = np.array([bool(_HURT.search(q.variants[0].text)) for q in batch.queries])
-    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
+    concepts = batch.cand_concept
     # a blood alcohol level (Y90) may be first but for an injury
-    cause = np.array([c.startswith(EXTERNAL_CAUSE) for c in codes]) & (
-        said[batch.cand_query] | ~np.array([c.startswith("Y90") for c in codes]))
-    social = hurt[batch.cand_query] & np.array([SOCIAL[0] <= c[:3] <= SOCIAL[1] for c in codes])
-    harm = np.array([c.startswith(SELF_HARM) for c in codes]) & wound[batch.cand_query]
+    cause = sub.mask(EXTERNAL_CAUSE)[concepts] & (said[batch.cand_query] | ~sub.mask("Y90")[concepts])
+    social = hurt[batch.cand_query] & sub.mask(_social)[concepts]
+    harm = sub.mask(SELF_HARM)[concepts] & wound[batch.cand_query]
+    injury = sub.mask("S")[concepts]
     out = scores.copy()
     for i in np.flatnonzero(harm).tolist():  # the best injury code takes its place
         n = int(batch.cand_query[i])
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        injuries = [k for k in range(lo, hi) if codes[k].startswith("S")]
+        injuries = [k for k in range(lo, hi) if injury[k]]
         if injuries:
             to_twin(out, i, max(injuries, key=lambda k: out[k]))
     return np.where(cause | social | harm, out * NOT_FIRST, out)
+
+
+def _social(code: str) -> bool:
+    return SOCIAL[0] <= code[:3] <= SOCIAL[1]
 
 
 _BITE = re.compile(r"\b(bite|bites|bitten)\b")
@@ -98,10 +102,8 @@ def traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:
     if not fracture.any():
         return scores
     said = np.array([any(_PATHOLOGICAL.search(v.text) for v in q.variants) for q in batch.queries])
-    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
-    pathological = np.array([code.startswith(PATHOLOGICAL_FRACTURE) for code in codes])
-    traumatic = np.array([code.startswith("S") for code in codes]) & np.array(
-        ["fracture" in sub.displays[c].lower() for c in batch.cand_concept.tolist()])
+    pathological = sub.mask(PATHOLOGICAL_FRACTURE)[batch.cand_concept]
+    traumatic = (sub.mask("S") & sub.mask(_says_fracture, "displays"))[batch.cand_concept]
     other = np.where(said[batch.cand_query], traumatic, pathological) & fracture[batch.cand_query]
     out = scores.copy()
     for n in np.flatnonzero(said & fracture).tolist():  # the best pathological code takes the first place
@@ -111,6 +113,10 @@ def traumatic_fracture(scores: np.ndarray, batch, sub) -> np.ndarray:
         if rows and i is not None and traumatic[i]:
             to_twin(out, i, max(rows, key=lambda r: out[r]))
     return np.where(other, out * OTHER_KIND, out)
+
+
+def _says_fracture(display: str) -> bool:
+    return "fracture" in display.lower()
 
 
 def fracture_over_symptom(scores: np.ndarray, batch, sub) -> np.ndarray:

@@ -75,12 +75,13 @@ _TYPE_NAME = {"1": "type1", "i": "type1", "2": "type2", "ii": "type2"}
 SAME_WORD = {"both": "bilateral", "1st": "first", "2nd": "second", "3rd": "third", "fully": "full",
              "partially": "partial"}
 SYNONYM = {"opiate": "opioid", "opiates": "opioid"}  # one word to the codes, not a qualifier
+_WRITTEN = {**SYNONYM, **SAME_WORD}  # words() looks a word up in both, SAME_WORD first
 
 
 def words(text: str) -> list[str]:
     """Stemmed alphanumeric words (the word-level analyzer of the index); "type 2" is one word."""
     text = _TYPE.sub(lambda m: _TYPE_NAME[m.group(1)], text.replace("'s", ""))
-    return [SAME_WORD.get(w) or SYNONYM.get(w) or stem(w) for w in _WORD.findall(text)]
+    return [_WRITTEN.get(w) or stem(w) for w in _WORD.findall(text)]
 
 
 def content_words(text: str) -> list[str]:

@@ -140,10 +140,9 @@ def chapter(scores: np.ndarray, batch, sub) -> np.ndarray:
                        and not any(none_now(v.text) for v in q.variants) for q in batch.queries])
     if not stated.any():
         return scores
-    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
-    outside = np.array([not code.startswith(CHAPTER) for code in codes])
+    outside = ~sub.mask(CHAPTER)[batch.cand_concept]
     # Z3A "weeks of gestation" is an additional code: the main one when the entry says no more
-    weeks = np.array([code.startswith(WEEKS_OF_GESTATION) for code in codes])
+    weeks = sub.mask(WEEKS_OF_GESTATION)[batch.cand_concept]
     more = np.array([any(w not in _GESTATIONAL_AGE and not any(ch.isdigit() for ch in w)
                          for w in word_set(q.variants[0].text)) for q in batch.queries])
     aside = outside | (weeks & more[batch.cand_query])

@@ -25,6 +25,8 @@ def absent(text: str) -> frozenset:
     ideation")."""
     out, left, listing, grace = set(), 0, False, 0
     ws = [w for clause in normalize(text).split(",") for w in words(clause) + [","]]
+    if _DENYING.isdisjoint(ws) and not ("w" in ws and "o" in ws):  # nothing starts a denial
+        return frozenset()
     for i, w in enumerate(ws):
         if w in _DENYING or (w == "o" and i and ws[i - 1] == "w") or (w in ("or", "nor") and listing):
             left, listing, grace = features.SCOPE, False, 1
@@ -78,4 +80,10 @@ def _spelled(toks: list[str]) -> frozenset:
 
 def said_words(query) -> frozenset:
     """The content words of an entry's readings, less those it denies or names only to test for."""
-    return frozenset().union(*(word_set(v.text) - denied(v.text) for v in query.variants)) - tested(query.text)
+    return said_in(query.text, tuple(v.text for v in query.variants))
+
+
+@lru_cache(maxsize=8192)
+def said_in(text: str, readings: tuple[str, ...]) -> frozenset:
+    """said_words of an entry (its text and readings): the ranking rules ask it several times."""
+    return frozenset().union(*(word_set(r) - denied(r) for r in readings)) - tested(text)

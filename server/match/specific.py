@@ -27,7 +27,7 @@ from server.match.implied import SEVERITIES, undenied
 from server.match.named import WEAK_HEAD, clause_named, disorder_before_cause, head_named
 from server.match.normalize import word_set
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin, to_twins
-from server.match.said import NEGATIONS, TESTING, absent, denied, said_words, tested
+from server.match.said import NEGATIONS, TESTING, absent, denied, said_in, said_words, tested
 from server.systems import ICD10CM, SNOMED
 
 UNSAID = frozenset({"unspecified", "uncomplicated", "nos"})  # words of the unspecified code's title
@@ -206,8 +206,13 @@ def _within(entry: frozenset, display: frozenset) -> bool:
 
 def entry_words(query) -> tuple[frozenset, frozenset]:
     """(the coder's qualifiers an entry states, its content words), over all its readings."""
-    return (frozenset().union(*(features.qualifiers(v.text) for v in query.variants)),
-            frozenset().union(*(word_set(v.text) for v in query.variants)))
+    return _entry_words(tuple(v.text for v in query.variants))
+
+
+@lru_cache(maxsize=8192)
+def _entry_words(readings: tuple[str, ...]) -> tuple[frozenset, frozenset]:
+    return (frozenset().union(*(features.qualifiers(r) for r in readings)),
+            frozenset().union(*(word_set(r) for r in readings)))
 
 
 def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
@@ -322,13 +327,17 @@ def _unstated_remission(scores: np.ndarray, batch, sub, best_term: np.ndarray) -
     scores a quarter ("bipolar I, most recent episode depressed, moderate" is not F31.75 "..., in
     partial remission, most recent episode depressed"); an alias that says it otherwise ("sober,
     in recovery") is the curators' word and stands."""
-    says = np.array([not REMISSION.isdisjoint(sub.term_words[t]) for t in best_term.tolist()])
+    says = sub.mask(_says_remission, "terms")[best_term]
     if not says.any():
         return scores
     entries = [entry_words(q)[1] for q in batch.queries]
     silent = np.array([not (_mentions(words, REMISSION) or _history_of_use(q, words))
                        for q, words in zip(batch.queries, entries)])
     return np.where(says & silent[batch.cand_query], scores * UNSTATED_REMISSION, scores)
+
+
+def _says_remission(term: str) -> bool:
+    return not REMISSION.isdisjoint(word_set(term))
 
 
 def _history_of_use(query, words: frozenset) -> bool:
@@ -339,10 +348,15 @@ def _history_of_use(query, words: frozenset) -> bool:
 
 def _denial(q) -> tuple[frozenset, frozenset]:
     """(the words the entry denies and nowhere says, the words it says); nothing when it denies nothing."""
-    if not any(_NEGATION.search(v.text) for v in q.variants) and not tested(q.text):
+    return _denial_in(q.text, tuple(v.text for v in q.variants))
+
+
+@lru_cache(maxsize=8192)
+def _denial_in(text: str, readings: tuple[str, ...]) -> tuple[frozenset, frozenset]:
+    if not any(_NEGATION.search(r) for r in readings) and not tested(text):
         return frozenset(), frozenset()
-    said = said_words(q)
-    return (frozenset().union(*(denied(v.text) for v in q.variants)) | tested(q.text)) - said, said
+    said = said_in(text, readings)
+    return (frozenset().union(*(denied(r) for r in readings)) | tested(text)) - said, said
 
 
 def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.ndarray:
@@ -375,6 +389,7 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
 _PLAIN = frozenset({"uncomplicated", "unspecified"})
 
 
+@lru_cache(maxsize=65536)
 def _affirmed(display: str) -> frozenset:
     return word_set(display) - absent(display)
 
@@ -430,7 +445,7 @@ def _negative_finding(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> 
     plan"). (In ICD-10-CM and the SDOH categories a "no ..." term names a need: "no heat".)"""
     if sub.system != SNOMED or not len(scores):
         return scores
-    negative = np.array([sub.terms[t].startswith(NEGATIVE_FINDING) for t in best_term.tolist()])
+    negative = sub.mask(NEGATIVE_FINDING, "terms")[best_term]
     if not negative.any():
         return scores
     asserted = np.array([not q.assertion.negated for q in batch.queries])
@@ -463,7 +478,7 @@ def _not_unipolar(scores: np.ndarray, batch, sub) -> np.ndarray:
     bipolar = np.array([undenied(_BIPOLAR, q.head) for q in batch.queries])
     if not bipolar.any():
         return scores
-    unipolar = np.array([sub.codes[c].startswith(("F30", "F32", "F33")) for c in batch.cand_concept.tolist()])
+    unipolar = sub.mask(("F30", "F32", "F33"))[batch.cand_concept]
     return np.where(bipolar[batch.cand_query] & unipolar, scores * NOT_BIPOLAR, scores)
 
 
@@ -475,9 +490,8 @@ def _bipolar_two(scores: np.ndarray, batch, sub) -> np.ndarray:
     said = np.array([any(_BIPOLAR_TWO.search(v.text) for v in q.variants) for q in batch.queries])
     if not said.any():
         return scores
-    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
-    family = said[batch.cand_query] & np.array([code.startswith("F31") for code in codes])
-    two = family & np.array([code == BIPOLAR_TWO for code in codes])
+    family = said[batch.cand_query] & sub.mask("F31")[batch.cand_concept]
+    two = family & (batch.cand_concept == sub.code_index.get(BIPOLAR_TWO, -1))
     out = scores.copy()
     for i in np.flatnonzero(two).tolist():
         q = batch.cand_query[i]
@@ -550,10 +564,9 @@ def _tobacco_use_disorder(scores: np.ndarray, batch, sub) -> np.ndarray:
                        for w in words])
     if not (said.any() or no_dependence.any() or smoked.any()):
         return scores
-    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
-    use = np.array([c == TOBACCO_USE for c in codes])
-    dependence = np.array([c.startswith(NICOTINE_DEPENDENCE) for c in codes])
-    tobacco = np.array([c.startswith(TOBACCO_CODES) for c in codes])
+    use = batch.cand_concept == sub.code_index[TOBACCO_USE]
+    dependence = sub.mask(NICOTINE_DEPENDENCE)[batch.cand_concept]
+    tobacco = sub.mask(TOBACCO_CODES)[batch.cand_concept]
     rows = batch.cand_query
     clash = (said[rows] & use) | (no_dependence[rows] & dependence) | (smoked[rows] & tobacco)
     out = scores.copy()
@@ -571,7 +584,7 @@ def _stroke_sequela(scores: np.ndarray, batch, sub) -> np.ndarray:
     naming none."""
     if sub.system != ICD10CM:
         return scores
-    sequela = np.array([sub.codes[c].startswith("I69") for c in batch.cand_concept.tolist()])
+    sequela = sub.mask("I69")[batch.cand_concept]
     if not sequela.any():
         return scores
     named = np.array([any(_CEREBROVASCULAR.search(v.text) for v in q.variants) for q in batch.queries])
@@ -629,21 +642,26 @@ def _other_substance(scores: np.ndarray, batch, sub) -> np.ndarray:
     dependence" is F13.230, not F10.230)."""
     if sub.system != ICD10CM:
         return scores
-    codes = [sub.codes[c] for c in batch.cand_concept.tolist()]
-    if not any(c[:3] in _FAMILIES for c in codes):
+    family = sub.mask(_of_families)[batch.cand_concept]
+    if not family.any():
         return scores
     named = [_named_families(q.reading) for q in batch.queries]
     out = scores.copy()
-    for i, (code, n) in enumerate(zip(codes, batch.cand_query.tolist())):
-        if len(named[n]) != 1 or code[:3] not in _FAMILIES or code[:3] in named[n]:
+    for i in np.flatnonzero(family).tolist():
+        code, n = sub.codes[batch.cand_concept[i]], int(batch.cand_query[i])
+        if len(named[n]) != 1 or code[:3] in named[n]:
             continue
         out[i] *= OTHER_SUBSTANCE
-        lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
+        lo, hi, codes = entry_codes(batch, sub, n)
         twin = next(iter(named[n])) + code[3:]
-        if twin in codes[lo:hi]:
-            j = lo + codes[lo:hi].index(twin)
+        if twin in codes:
+            j = lo + codes.index(twin)
             out[j] = max(out[j], scores[i])
     return out
+
+
+def _of_families(code: str) -> bool:
+    return code[:3] in _FAMILIES
 
 
 _DEPENDENCE = frozenset("dependence dependent addiction addicted".split())

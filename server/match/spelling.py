@@ -48,18 +48,22 @@ class Speller:
         self._windows: dict[int, tuple[list[str], np.ndarray, np.ndarray]] = {}
 
     def _window(self, length: int) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """(known words of length +- SPREAD in the order compared, their letter counts, lengths)."""
+        """(known words of length +- SPREAD in the order compared, their letter counts - a row per
+        letter -, lengths)."""
         found = self._windows.get(length)
         if found is None:
             words = [w for n in range(length - SPREAD, length + SPREAD + 1) for w in self.by_length.get(n, ())]
-            found = self._windows[length] = (words, _letter_counts(words).astype(np.int16),
+            found = self._windows[length] = (words, np.ascontiguousarray(_letter_counts(words).astype(np.int16).T),
                                              np.array([len(w) for w in words], dtype=np.int64))
         return found
 
     def _near(self, word: str) -> list[str]:
         """Known words that might be within CUTOFF of `word`, in the order compared."""
         words, letters, lengths = self._window(len(word))
-        common = np.minimum(letters, _letter_counts([word])[0].astype(np.int16)).sum(axis=1, dtype=np.int32)
+        counts = Counter(c - 97 if 97 <= c <= 122 else 26 for c in map(ord, word))  # as _letter_counts
+        has = sorted(counts)  # the letters it lacks are in common with none
+        common = np.minimum(letters[has], np.array([counts[c] for c in has], dtype=np.int16)[:, None]).sum(
+            axis=0, dtype=np.int32)
         total = lengths + len(word)
         # ratio >= CUTOFF needs indel <= (1 - CUTOFF/100) * total; indel >= total - 2 * common
         possible = (total - 2 * common) * 100 <= (100 - CUTOFF) * total + 1

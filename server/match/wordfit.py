@@ -165,15 +165,22 @@ def polarity_fit(words: WordRows, polarity: list[tuple[frozenset, frozenset]], c
                             _count(lacks.multiply(c_lacks))]).astype(np.float32)
 
 
+def _in_group(rows: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Per row of qualifier columns, the columns of a group it has a word of."""
+    return (rows.astype(np.int32) @ group) @ group.T > 0  # integer products: no BLAS threads
+
+
 def qualifier_fit(words: WordRows, group: np.ndarray, entry: list[frozenset], cand_query: np.ndarray,
                   best_term: np.ndarray, concepts: np.ndarray) -> np.ndarray:
     """Per candidate (qualifiers of its best term and display against the entry's; group: qualifier
     words x their groups, 0/1): said by both, said by the entry only, said by the candidate only in a
     respect the entry is silent on, entry qualifiers whose respect the candidate answers otherwise."""
-    e = words._dense(entry)[cand_query]
+    e = words._dense(entry)
+    in_entry_group = _in_group(e, group)[cand_query]
+    e = e[cand_query]
     c = words.term_qualifiers[best_term] | words.display_qualifiers[concepts]
-    in_entry_group = (e.astype(np.int32) @ group) @ group.T > 0  # integer products: no BLAS threads
-    in_candidate_group = (c.astype(np.int32) @ group) @ group.T > 0
+    kinds, kind = np.unique(np.packbits(c, axis=1), axis=0, return_inverse=True)  # candidates share a few
+    in_candidate_group = _in_group(np.unpackbits(kinds, axis=1, count=c.shape[1]).astype(bool), group)[kind.ravel()]
     missing = e & ~c
     return np.column_stack([(e & c).sum(axis=1), missing.sum(axis=1), (c & ~e & ~in_entry_group).sum(axis=1),
                             (missing & in_candidate_group).sum(axis=1)]).astype(np.float32)
