@@ -362,11 +362,11 @@ def _category_twins(found: list[int], sub: SystemIndex) -> list[int]:
 
 
 def _pregnancy_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
-    """For an entry stating a trimester, the O99 codes of its best candidates of other chapters
-    ("anemia at 28 wks": O99.013 next to D50.9)."""
+    """For an entry stating a trimester or the puerperium, the O99 codes of its best candidates of other
+    chapters ("anemia at 28 wks": O99.013 next to D50.9)."""
     if sub.system != ICD10CM or not found:
         return []
-    said = pregnancy.stated_trimester(query)
+    said = pregnancy.stated_trimester(query) or (pregnancy.PUERPERIUM if pregnancy.in_puerperium(query) else None)
     if said is None:
         return []
     twins = (pregnancy.complicating(sub.codes[c], said) for c in found[:pregnancy.COMPLICATING_SEEDS])

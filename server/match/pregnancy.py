@@ -93,6 +93,8 @@ _COMPLICATING = (("D50", "D64", "O99.01"), ("D65", "D89", "O99.11"), ("E00", "E0
                  ("I20", "I99", "O99.41"), ("J00", "J99", "O99.51"), ("K00", "K95", "O99.61"),
                  ("L00", "L99", "O99.71"))
 _TRIMESTER_DIGIT = {"first": "1", "second": "2", "third": "3"}
+PUERPERIUM = "puerperium"
+_SIXTH_CHARACTER = frozenset("O99.28 O99.31 O99.32 O99.33 O99.34 O99.35".split())  # O99.345; else O99.03, O99.53
 COMPLICATING_SEEDS = 3  # the best candidates whose pregnancy-chapter twin is a candidate too
 
 
@@ -104,12 +106,19 @@ def stated_trimester(query) -> str | None:
 
 def complicating(code: str, trimester_said: str) -> str | None:
     """The O99 code of a condition of another chapter complicating a pregnancy in the trimester said
-    ("Iron deficiency anemia at 28 wks": D50.9 -> O99.013 "Anemia complicating pregnancy, third trimester")."""
+    ("Iron deficiency anemia at 28 wks": D50.9 -> O99.013 "Anemia complicating pregnancy, third trimester"),
+    or the puerperium ("PP anxiety": O99.345; O99.03 "Anemia complicating the puerperium")."""
     head = code[:3]
     for first, last, sub_category in _COMPLICATING:
         if first <= head <= last:
+            if trimester_said == PUERPERIUM:
+                return sub_category + "5" if sub_category in _SIXTH_CHARACTER else sub_category[:-1] + "3"
             return sub_category + _TRIMESTER_DIGIT[trimester_said]
     return None
+
+
+def in_puerperium(query) -> bool:
+    return any(_in_puerperium(v.text) for v in query.variants)
 
 
 def _to_complicating(scores: np.ndarray, batch, sub, n: int, outside: np.ndarray, said: str) -> np.ndarray:
@@ -193,6 +202,8 @@ _SINCE_BIRTH = re.compile(rf"\b(\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s*"
                           r"(d|days?|wks?|weeks?|mo|mos|months?|yrs?|years?)\b"
                           r"(?: \w+)?? (?:postpartum|post partum|after)"
                           r"|\bday (\d{1,2}) postpartum\b|\bpostpartum day (\d{1,2})\b")
+_BABY_AGE = re.compile(r"\b(?:baby|infant|newborn|son|daughter)(?: is)?(?: now)? "
+                       rf"(\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s*(d|days?|wks?|weeks?|mo|mos|months?)\b")
 PUERPERIUM_DAYS = 42  # the puerperium: six weeks from delivery
 _PUERPERIUM_WORDS = frozenset("puerperium complicating the of in other associated with".split())
 
@@ -201,16 +212,22 @@ def _in_puerperium(text: str) -> bool:
     """The entry says the patient delivered, at most six weeks ago ("now 10 days PP"; not "5 mo PP")."""
     if not _POSTPARTUM.search(text):
         return False
+    baby = _BABY_AGE.search(text)  # "postpartum onset, baby now 5 mo"
+    if baby and _days(baby[1], baby[2]) > PUERPERIUM_DAYS:
+        return False
     m = _SINCE_BIRTH.search(text)
     if not m:
         return True
     if m[1] is None:
         return int(m[3] or m[4]) <= PUERPERIUM_DAYS
-    unit, count = m[2][0], _NUMBER_WORDS.get(m[1]) or int(m[1])
-    return count * {"d": 1, "w": 7, "m": 30, "y": 365}[unit] <= PUERPERIUM_DAYS
+    return _days(m[1], m[2]) <= PUERPERIUM_DAYS
 
 
-def puerperium(scores: np.ndarray, batch, sub) -> np.ndarray:
+def _days(count: str, unit: str) -> int:
+    return (_NUMBER_WORDS.get(count) or int(count)) * {"d": 1, "w": 7, "m": 30, "y": 365}[unit[0]]
+
+
+def puerperium(scores: np.ndarray, batch, sub, support: np.ndarray | None = None) -> np.ndarray:
     """A condition of the puerperium is coded there: a first code of pregnancy or of no stated time
     gives its score to its sibling "... complicating the puerperium" (O13.3 -> O13.5 "now 10 days PP"),
     a code outside the chapter to a puerperium code of the same condition (D64.9 -> O90.81 "Anemia, PP")."""
@@ -228,7 +245,10 @@ def puerperium(scores: np.ndarray, batch, sub) -> np.ndarray:
             continue
         ours = [j for j, d in enumerate(displays) if "puerperium" in d and codes[j].startswith("O") and (
             codes[j][:-1] == codes[i][:-1] if codes[i].startswith("O")
-            else word_set(d) - _PUERPERIUM_WORDS <= said)]
+            else word_set(d) - _PUERPERIUM_WORDS <= said or codes[j] == complicating(codes[i], PUERPERIUM))]
         if ours:
-            to_twin(out, lo + i, lo + max(ours, key=lambda r: out[lo + r]))
+            j = lo + max(ours, key=lambda r: out[lo + r])
+            to_twin(out, lo + i, j)
+            if support is not None:  # supported as the code it displaced ("PP anxiety": as F41.9)
+                support[j] = support[lo + i]
     return out

@@ -268,7 +268,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     out, support = _prefer_default(out, support, batch, sub, x[:, _COVERAGE], best_term)
     _drug_caused(out, support, batch, sub)
     _unstated_qualifier(out, support, batch, sub)
-    return conventions.withdrawal_signs(pregnancy.puerperium(out, batch, sub), batch, sub), support
+    return conventions.withdrawal_signs(pregnancy.puerperium(out, batch, sub, support), batch, sub), support
 
 
 def _unstated_qualifier(scores: np.ndarray, support: np.ndarray, batch, sub) -> None:
