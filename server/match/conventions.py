@@ -64,10 +64,6 @@ _KINDS = tuple((frozenset(a.split()), frozenset(b.split()))
                for a, b in (("systolic", "diastolic"), ("recurrent", "single episode")))
 
 
-def _says(words: frozenset, kind: frozenset) -> bool:
-    return kind <= words
-
-
 def said_kind(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A code whose title says the other kind than the one the entry names gives its place to its twin of
     the named kind (the same title, the kind's words exchanged) and scores CLASH_PENALTY."""
