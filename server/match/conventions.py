@@ -72,18 +72,19 @@ def said_kind(scores: np.ndarray, batch, sub) -> np.ndarray:
     out = scores.copy()
     for n, q in enumerate(batch.queries):
         said = frozenset().union(*(word_set(v.text) for v in q.variants))
+        named = [(kind, not_kind) for one, other in _KINDS for kind, not_kind in ((one, other), (other, one))
+                 if kind <= said and not not_kind <= said]
+        if not named:
+            continue
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        for one, other in _KINDS:
-            for kind, not_kind in ((one, other), (other, one)):
-                if not kind <= said or not_kind <= said:
-                    continue
-                titles = [word_set(sub.displays[c].lower()) for c in batch.cand_concept[lo:hi].tolist()]
-                for i, title in enumerate(titles):
-                    if not_kind <= title:
-                        twin = (title - not_kind) | kind
-                        if twin in titles:
-                            to_twin(out, lo + i, lo + titles.index(twin))
-                        out[lo + i] *= CLASH_PENALTY
+        titles = [sub.display_words[c] for c in batch.cand_concept[lo:hi].tolist()]
+        for kind, not_kind in named:
+            for i, title in enumerate(titles):
+                if not_kind <= title:
+                    twin = (title - not_kind) | kind
+                    if twin in titles:
+                        to_twin(out, lo + i, lo + titles.index(twin))
+                    out[lo + i] *= CLASH_PENALTY
     return out
 
 
@@ -110,7 +111,7 @@ def stated_age(scores: np.ndarray, batch, sub) -> np.ndarray:
             continue
         days = int(m[1]) * (30 if m[2].startswith(("mo", "-mo")) else 365)
         lo, hi = int(batch.cand_start[n]), int(batch.cand_start[n + 1])
-        titles = [word_set(sub.displays[c].lower()) for c in batch.cand_concept[lo:hi].tolist()]
+        titles = [sub.display_words[c] for c in batch.cand_concept[lo:hi].tolist()]
         for word, outside in _AGE_WORDS:
             if not outside(days):
                 continue

@@ -45,7 +45,7 @@ _OBSESSIONS = re.compile(r"\b(obsess?ions?|obsess?ional|intrusive (?:\w+ )?(?:th
 _COMPULSIONS = re.compile(r"\b(compulsions?|rituals?|ritualistic|checking|washing|handwashing|counting|cleaning)\b")
 # a dementia's disturbance in F01-F03's words, by what the entry says it has
 _DEMENTIA = re.compile(r"\b(dementia|neurocognitive disorder)\b")
-_DISTURBANCES = (
+DISTURBANCES = (
     (re.compile(r"\b(delusions?|delusional|paranoid|paranoia|hallucinations?|hallucinating|psychotic|psychosis|"
                 r"imposter|impostor)\b"),
      "with psychotic disturbance"),
@@ -151,7 +151,7 @@ def reading(text: str, entry: str = "") -> str:
         if delusions != hallucinations:
             out += " with delusions" if delusions else " with hallucinations"
     if _DEMENTIA.search(out):
-        said = [words for pattern, words in _DISTURBANCES if undenied(pattern, out) and words not in out]
+        said = [words for pattern, words in DISTURBANCES if undenied(pattern, out) and words not in out]
         if len(said) == 1:  # more than one is for several codes
             out += " " + said[0]
     if _OCD.search(out) and undenied(_OBSESSIONS, out) and undenied(_COMPULSIONS, out):

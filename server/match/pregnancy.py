@@ -235,7 +235,7 @@ def puerperium(scores: np.ndarray, batch, sub, support: np.ndarray | None = None
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
-        if not any(_in_puerperium(v.text) for v in q.variants):
+        if not in_puerperium(q):
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
         said = frozenset().union(*(word_set(v.text) for v in q.variants))

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from server.match import conventions, disorders, features, injury, poisoning, pregnancy, social
+from server.match import conventions, disorders, features, injury, mental, poisoning, pregnancy, social
 from server.match.abbreviations import SUBSTANCES
 from server.match.content import ALIAS
 from server.match.implied import SEVERITIES, undenied
@@ -86,7 +86,7 @@ _DEMENTIA_SEVERITY = {"mild": "A", "moderate": "B", "severe": "C"}
 _UNSPECIFIED_SEVERITY = {"F01": "5", "F02": "8", "F03": "9"}
 _UNDERLYING = re.compile(r"\b(alzheimer\w*|alz|parkinson\w*|lewy|huntington\w*|pick|picks|frontotemporal|hiv|"
                          r"in other diseases?|classified elsewhere)\b")
-_DISTURBANCE = re.compile(r"\bwith (psychotic disturbance|agitation|mood disturbance|anxiety|other behavioral)\b")
+_DISTURBANCE = re.compile(r"\b(%s)\b" % "|".join(words for _, words in mental.DISTURBANCES))  # as mental reads
 _VASCULAR = re.compile(r"\b(vascular|vasc|multi-?infarct|infarcts?|strokes?|cva|cvas|cerebrovascular|small vessel|"
                        r"arteriosclerotic|binswanger\w*|vad)\b")
 _DRUG_TITLE = re.compile(r"\bdrug[- ]induced|\bdue to (drugs|medicaments)\b")  # E03.2, I95.2, K59.03
