@@ -8,6 +8,7 @@ import simple_icd_10_cm
 
 from server.match import mental, poisoning
 from server.match.abbreviations import expand
+from server.match.assertion import unmet
 from server.match.implied import dsm_severity, implied, trimester
 from server.match.normalize import normalize, tokens
 
@@ -329,7 +330,8 @@ def test_words_read_by_their_neighbours(engine):
                         "Bipolar II, stable on lamotrigine, last depressive episode 2021",
                         "4130 - Alcohol dependence in remission", "Morbid obesity"]) == \
         ["F17.210", "R76.11", "E10.9", "G40.919", "T40.2X2A", "F31.81", "F10.21", "E66.01"]
-    assert read("left hemiparesis after stroke")[-4:] == ["following", "cerebral", "infarction", "non-dominant"]
+    assert read("left hemiparesis after stroke")[-7:] == ["following", "cerebral", "infarction", "affecting", "left",
+                                                          "non-dominant", "side"]
     assert top(engine, ["Sedative use disorder, severe, in withdrawal; tremulous, no seizures",
                         "Nicotine dependence - cigarettes", "Left hemiparesis after CVA 2019"]) == \
         ["F13.230", "F17.210", "I69.354"]
@@ -639,3 +641,46 @@ def test_a_condition_of_another_chapter_in_the_puerperium_and_a_baby_past_it(eng
          "Asthma, postpartum, baby now 4 mo"], ["icd10cm"], 3)]
     assert [c.code for c in codes] == ["O99.345", "O99.53", "J45.909"]
     assert codes[0].confidence > 0.3  # supported as the code it displaced, not as a bare title
+
+
+
+def first_reading(text: str) -> str:
+    readings = expand(tokens(normalize(text)))
+    return readings[1].text if len(readings) > 1 else readings[0].text
+
+
+def test_neighbours_pick_an_abbreviations_sense_or_leave_it_as_typed():
+    assert "bronchopulmonary dysplasia" in first_reading("ex 27-weeker w/ bpd on home o2")
+    assert "borderline personality disorder" in first_reading("bpd, self-harm urges, in dbt")
+    assert "trichomoniasis" in first_reading("trich vaginitis, metronidazole")
+    assert "trichotillomania" in first_reading("trich, pulls out eyebrows when anxious")
+    assert "prophylaxis" not in first_reading("clue cells on wet prep")  # a slide, not PrEP
+    assert "prophylaxis" in first_reading("starting prep, partner hiv+")
+    assert "sleep" in first_reading("opioid dependence w opioid-induced sle")  # a 40-character field's cut
+    assert unmet("Worried, doesn't meet GAD criteria, GAD-7 9") == "Worried, no GAD, GAD-7 9"
+    assert unmet("does not meet criteria for dependence per eval") == "no dependence per eval"
+    assert unmet("meets criteria for MDD") == "meets criteria for MDD"
+
+def test_a_newborns_mothers_use_an_unmet_criterion_and_an_intoxication_without_overdose(engine):
+    assert top(engine, ["NICU f/u: infant w/ in utero cocaine exposure, mom + tox at delivery, feeding well",
+                        "Baby girl, prenatal marijuana exposure, mom smoked daily; no withdrawal signs",
+                        "NAS - neonatal opioid withdrawal, Finnegan 10",
+                        "Anxiety, unspecified - restless, doesn't meet GAD criteria",
+                        "Opioid intoxication w/o overdose, nodding, severe OUD on fentanyl",
+                        "BAL 0.19 on arrival, severe AUD", "Postpartum (5 mo), GAD"]) == \
+        ["P04.41", "P04.81", "P96.1", "F41.9", "F11.220", "F10.220", "F41.1"]
+
+
+def test_a_hemiplegias_side_by_the_hand_an_induced_disorders_kind_and_a_status_clause(engine):
+    assert top(engine, ["R hemiparesis after L MCA infarct, left-handed",
+                        "L-sided weakness and hemiparesis since R MCA stroke, R-handed",
+                        "Cocaine psychotic d/o w/ mod use d/o", "OPIOID DEPEND W OPIOID-INDUCED SLE",
+                        "OUD SEV, IN CONTROLLED ENVIRONMENT", "Lac R palm on glass, Td up to date",
+                        "CHF chronic systolic, no exacerbation, on coreg", "Trich vaginitis, treated w/ metronidazole"]) == \
+        ["I69.353", "I69.354", "F14.259", "F11.282", "F11.21", "S61.411A", "I50.22", "A59.01"]
+
+
+def test_months_without_use_a_never_symptomatic_hiv_and_a_limb_of_a_crps(engine):
+    assert top(engine, ["AUD severe, no drinking for 5 months, AA weekly", "Methamphetamine use d/o, severe - no use x 2 wks",
+                        "HIV+ since 2018, undetectable VL, no AIDS-defining illness ever",
+                        "CRPS L wrist after distal radius fx"]) == ["F10.21", "F15.20", "Z21", "G90.512"]

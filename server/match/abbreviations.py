@@ -31,6 +31,10 @@ _RESULTS = frozenset("pos positive neg negative +ve -ve".split())
 AFTER_WITH = {"halluc": "hallucinations"}  # "... W HALLUC" (not "HALLUC DEPEND")
 PERSONS = frozenset({"pcp"})  # after a word that takes a person, no substance ("not characterized by PCP")
 _PERSON_BEFORE = frozenset("by per from to my her his their new see sees saw with w/ call called f/u".split())
+# Neighbours that make it no abbreviation to expand: "wet prep" is a slide, "Td up to date" a vaccine.
+NOT_HERE = {"prep": (frozenset("wet koh bowel".split()), frozenset()),
+            "td": (frozenset(), frozenset("up utd booster vaccine vaccinated given shot due".split()))}
+AFTER_INDUCED = {"sle": "sleep", "psych": "psychotic"}  # "ALCOHOL-INDUCED SLE": a 40-character field's cut
 AFTER_MOOD = {"mo": "moderate"}  # "MDD, RECURRENT, MO": a truncated MOD, not morbid obesity
 _MOOD_WORDS = frozenset("recurrent recur rec episode epis epi single depressive depression depress depressed dep mixed "
                         "mdd anxiety anx bipolar manic severity".split())
@@ -89,12 +93,16 @@ def _senses(table, span: list[str], previous: str, allow_ordinary: bool,
     key = " ".join(span)
     if key in PLACES and (previous in _BEFORE_PLACE or following in _AFTER_PLACE):
         return (Sense(PLACES[key], "shorthand", False),)
+    if key in AFTER_INDUCED and previous.endswith("induced"):
+        return (Sense(AFTER_INDUCED[key], "shorthand", False),)
     senses = table.get(key)
     if not senses or key in KEEP or any(s.cue for s in senses):
         return None
     if key in ORDINARY_WORDS and not allow_ordinary or key in UNITS and _NUMBER.match(previous):
         return None
     if key in PERSONS and previous in _PERSON_BEFORE:  # "f/u PCP", "per PCP": a person, no condition
+        return None
+    if key in NOT_HERE and (previous in NOT_HERE[key][0] or following in NOT_HERE[key][1]):
         return None
     if previous in SUBSTANCES:  # "etoh dep" is dependence, not depression
         senses = tuple(sorted(senses, key=lambda s: s.domain != "sud"))
@@ -178,13 +186,17 @@ BY_CONTEXT = {"cud": (frozenset("crack cocaine coke powder freebase".split()), "
               "ied": (frozenset("blast blasts exploded shrapnel deployed deployment convoy roadside combat bka aka "
                                 "amputation amputee wounded tbi".split()),
                       "improvised explosive device"),
+              "bpd": (frozenset("preemie preemies premature prematurity preterm weeker weekers nicu o2 oxygen nc cpap "
+                                "infant neonatal corrected".split()), "bronchopulmonary dysplasia"),
+              "trich": (frozenset("vaginitis vaginal vulvovaginitis discharge metronidazole flagyl tinidazole wet prep "
+                                  "naat sti std urethritis cervicitis partner".split()), "trichomoniasis"),
               "ct": (frozenset("fx fracture fractures fractured hematoma hemorrhage bleed contrast scan showed shows "
                                "imaging mass nodule nodules infarct lesion lesions opacity opacities lobe lobes "
                                "chest abd abdomen".split()), "computed tomography")}
 
 
 def _by_context(segments, toks: list[str]):
-    said = set(toks)
+    said = set(toks) | {p for t in toks for p in t.split("-")}  # "ex 27-weeker w/ BPD"
     return [(token, tuple(s for s in senses if s.expansion == BY_CONTEXT[token][1]) or senses)
             if senses and token in BY_CONTEXT and BY_CONTEXT[token][0] & said else (token, senses)
             for token, senses in segments]

@@ -60,6 +60,8 @@ CONTEXT_OPENERS = [tuple(t.split()) for t in (
     "managed with", "managed on", "treated with", "taking", "takes", "waiting for", "awaiting", "trying to",
     "followed by", "sees", "referred for", "referred to", "requesting", "started on", "restarted on", "switched to")]
 _CONTEXT_FIRST = frozenset(o[0] for o in CONTEXT_OPENERS)
+# A later clause that says something is current ("Td up to date", "vaccines UTD") is a status, not a condition.
+_UP_TO_DATE = [("up", "to", "date"), ("utd",)]
 # A later clause opening with "no"/"not" qualifies the condition ("panic disorder, no agoraphobia").
 WITHOUT = frozenset({"no", "not"})
 _NOT_SPECIFIED = frozenset({"specified", "stated", "documented", "characterized"})
@@ -191,7 +193,19 @@ def _treated_for(raw: list[str]) -> list[str]:
     return after if 0 < len(after) <= MAX_TREATED and not _NOT_A_CONDITION.match(" ".join(after)) else []
 
 
+# "doesn't meet GAD criteria", "does not meet criteria for dependence": the disorder is denied
+_UNMET = re.compile(r"\b(?:does ?n[o']?t|did ?n[o']?t|never|not) (?:meet|meets|meeting|met)(?: full)?"
+                    r"(?: (?:dsm(?:-5)?|dx|diagnostic))?(?: criteria(?: for)?)?\b", re.IGNORECASE)
+_UNMET_CRITERIA = re.compile(r"\b(no(?: [\w/-]+){1,4}?) (?:dx |diagnostic )?criteria\b", re.IGNORECASE)
+
+
+def unmet(text: str) -> str:
+    """ "doesn't meet GAD criteria" as "no GAD"."""
+    return _UNMET_CRITERIA.sub(r"\1", _UNMET.sub("no", text)) if _UNMET.search(text) else text
+
+
 def detect(text: str) -> Parsed:
+    text = unmet(text)
     assertion = Assertion()
     clauses: list[list[tuple[str, bool]]] = []
     named = False
@@ -205,6 +219,8 @@ def detect(text: str) -> Parsed:
             if not treated:
                 continue
             raw, capitals = treated, capitals[-len(treated):]
+        if named and any(tuple(raw[-len(e):]) == e for e in _UP_TO_DATE):
+            continue
         if named and POST.get(tuple(t for t in raw[:_undated(raw)] if t not in _HOW)) == HISTORICAL:
             assertion.historical = True  # "Hep C, treated and cured in 2020": the condition is history
             assertion.triggers.append(" ".join(raw))

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from server.match import pregnancy, specific
+from server.match import disorders, pregnancy, specific
+from server.match.implied import newborn_exposed
 from server.match.index import QueryVectors, SystemIndex
 from server.match.normalize import bag_key
 from server.systems import ICD10CM
@@ -249,6 +250,7 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
         more += [s for s in _side_twins(query, found + more, sub) if s not in more]
         more += [s for s in _category_twins(found + more, sub) if s not in more]
         more += [s for s in _pregnancy_twins(query, found, sub) if s not in more and s not in found]
+        more += [s for s in _newborn_twins(query, found + more, sub) if s not in more and s not in found]
         cand_concept.extend(found)
         cand_concept.extend(more)
         cand_start.append(len(cand_concept))
@@ -342,6 +344,7 @@ def _side_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
 _TWIN_CATEGORIES = {"F01.": ("F03.",), "F02.": ("F03.",), "F32.": ("F33.",), "F33.": ("F32.",), "I50.2": ("I50.3",),
                     "I50.3": ("I50.2",)}
 MAX_TWINS = 4
+MAX_NEWBORN_SEEDS = 8
 _DEMENTIA = ("F01.", "F02.")
 _UNSPECIFIED_SEVERITY = {"5": "9", "8": "9"}  # F01.5- and F02.8- are F03.9- (dementia of unspecified severity)
 
@@ -371,6 +374,15 @@ def _pregnancy_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
         return []
     twins = (pregnancy.complicating(sub.codes[c], said) for c in found[:pregnancy.COMPLICATING_SEEDS])
     return [sub.code_index[t] for t in dict.fromkeys(twins) if t in sub.code_index]
+
+
+def _newborn_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
+    """For a newborn's entry that speaks of its mother's use, the P04 codes of its best use codes."""
+    if sub.system != ICD10CM or not newborn_exposed(query.variants[0].text):
+        return []
+    twins = [*(disorders.newborn_twin(sub.codes[c]) for c in found[:MAX_NEWBORN_SEEDS]),
+             *disorders.mother_used(query.variants[0].text)]
+    return [sub.code_index[t] for t in dict.fromkeys(twins) if t and t in sub.code_index]
 
 
 def _stated_siblings(query, found: list[int], sub: SystemIndex) -> list[int]:

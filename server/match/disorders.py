@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from server.match.implied import RELATIVE_USE, newborn_exposed, undenied
+from server.match.implied import RELATIVE_USE, newborn_exposed, undenied, withdrawing
 from server.match.query import OTHER_SENSE
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
 from server.systems import ICD10CM
@@ -72,6 +72,30 @@ USE_CODES = tuple(f"F1{k}" for k in range(10))
 IN_FAMILY, FAMILY_HISTORY = "Z63.72", ("Z81.1", "Z81.3", "Z81.4")
 COUNSELING = ("Z71.4", "Z71.5")
 NEWBORN_CODES = ("P04", "P96.1")  # a newborn affected by its mother's use, or withdrawing
+# the P04 code of a mother's use: "infant w/ prenatal meth exposure" is P04.16, not F15.- or O99.32-
+_MATERNAL_USE = {"F10": "P04.3", "F11": "P04.14", "F12": "P04.81", "F13": "P04.17", "F14": "P04.41",
+                 "F15": "P04.16", "F16": "P04.42", "F17": "P04.2", "F18": "P04.49", "F19": "P04.49",
+                 "O99.31": "P04.3", "O99.32": "P04.49", "O99.33": "P04.2"}
+MOTHERS_USE = USE_CODES + ("O99.31", "O99.32", "O99.33")
+
+
+_MOTHER_USED = [(re.compile(r"\b(meth|methamphetamine|amphetamines?|crystal)\b"), "P04.16"),
+                (re.compile(r"\b(cannabis|marijuana|mj|thc|weed)\b"), "P04.81"),
+                (re.compile(r"\b(alcohol|etoh|drank|drinking)\b"), "P04.3"),
+                (re.compile(r"\b(opioids?|opiates?|heroin|fentanyl|methadone|buprenorphine|oxycodone)\b"), "P04.14"),
+                (re.compile(r"\b(cocaine|crack)\b"), "P04.41"),
+                (re.compile(r"\b(tobacco|cigarettes?|cigs|ppd|nicotine)\b"), "P04.2"),
+                (re.compile(r"\b(benzodiazepines?|benzos?)\b"), "P04.1A")]
+
+
+def mother_used(text: str) -> list[str]:
+    """The P04 codes of the substances a newborn's entry names."""
+    return [code for pattern, code in _MOTHER_USED if pattern.search(text)]
+
+
+def newborn_twin(code: str) -> str | None:
+    """The "Newborn affected by maternal use of ..." code of a use or pregnancy-use code."""
+    return _MATERNAL_USE.get(code[:6]) or _MATERNAL_USE.get(code[:3])
 
 
 def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
@@ -91,11 +115,20 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
         now = relative and bool(_CURRENT.search(text))
-        use = [lo + k for k, c in enumerate(codes) if c.startswith(USE_CODES) or (now and c.startswith(FAMILY_HISTORY))]
+        use = [lo + k for k, c in enumerate(codes) if c.startswith(MOTHERS_USE if newborn else USE_CODES)
+               or (now and c.startswith(FAMILY_HISTORY))]
         target = [lo + k for k, c in enumerate(codes)
                   if (c.startswith(NEWBORN_CODES) if newborn else c == IN_FAMILY if relative
                       else c.startswith(COUNSELING))]
-        if not use or (counseling and not target):
+        if counseling and not (use and target):
+            continue
+        named = newborn and not withdrawing(text) and [k for k in target if codes[k - lo] in mother_used(text)]
+        if named:  # "infant w/ prenatal meth exposure": P04.16 whatever the use codes' substance
+            j = max(named, key=lambda k: out[k])
+            out[j] = max(out[j], float(out[lo:hi].max()))
+            out[[k for k in range(lo, hi) if k != j and (k in use or codes[k - lo][0] == "O")]] *= SYMPTOM
+            continue  # the mother's pregnancy codes are not the newborn's
+        if not use:
             continue
         best = max(use, key=lambda k: out[k])
         if target:
@@ -122,8 +155,8 @@ def _induced_kinds(text: str) -> set[str]:
 
 def induced_kind(scores: np.ndarray, batch, sub) -> np.ndarray:
     """An entry that names one kind of induced disorder ("ALCOHOL IND PSYCHOSIS W/ MILD USE D/O") is no
-    code of an induced disorder of another kind (F10.14 "... alcohol-induced mood disorder"): such a
-    code scores SYMPTOM."""
+    code of an induced disorder of another kind (F10.14 "... alcohol-induced mood disorder"), nor of an
+    "other" or unspecified one when a code of its kind is a candidate: such a code scores SYMPTOM."""
     if sub.system != ICD10CM or not len(scores):
         return scores
     out = scores.copy()
@@ -134,10 +167,18 @@ def induced_kind(scores: np.ndarray, batch, sub) -> np.ndarray:
         if len(stated) != 1:
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
-        for k, code in enumerate(codes):
-            display = sub.displays[int(batch.cand_concept[lo + k])].lower()
-            if code.startswith("F1") and "induced" in display:
-                kinds = {kind for kind, said in _INDUCED_KINDS.items() if said.search(display.split("induced", 1)[1])}
-                if kinds and not kinds & stated:
-                    out[lo + k] *= SYMPTOM
+        kinds = [_code_kinds(code, sub.displays[int(batch.cand_concept[lo + k])]) for k, code in enumerate(codes)]
+        named = any(k and k & stated for k in kinds)
+        for k, code_kinds in enumerate(kinds):
+            if code_kinds is not None and (code_kinds and not code_kinds & stated or not code_kinds and named):
+                out[lo + k] *= SYMPTOM  # another kind, or "other" / "unspecified" when the kind's code is there
     return out
+
+
+def _code_kinds(code: str, display: str) -> set[str] | None:
+    """The kinds of an F1x induced disorder code's title ("other stimulant-induced disorder": none); None for
+    other codes."""
+    display = display.lower()
+    if not (code.startswith("F1") and "induced" in display):
+        return None
+    return {kind for kind, said in _INDUCED_KINDS.items() if said.search(display.split("induced", 1)[1])}

@@ -83,6 +83,10 @@ _LIMB = {"arm": "upper limb", "forearm": "upper limb", "elbow": "upper limb", "a
          "axillary": "axilla",
          "leg": "lower limb", "thigh": "lower limb", "knee": "lower limb", "calf": "lower limb", "shin": "lower limb"}
 _CELLULITIS_LIMB = {**_LIMB, "hand": "upper limb", "foot": "lower limb"}  # L03.11-; an abscess's hand is L02.51-
+# G90.5- names a limb only: "CRPS R foot" is G90.521 "... of right lower limb"
+_WHOLE_LIMB = {**_CELLULITIS_LIMB, **dict.fromkeys("wrist finger fingers thumb shoulder".split(), "upper limb"),
+               **dict.fromkeys("ankle toe toes hip heel".split(), "lower limb")}
+_CRPS = frozenset("crps rsd causalgia".split())
 # an injury of the calf or shin is of the lower leg (S80-S89), of the forehead or chin of "other part of
 # head" (S01.8-), as the index says
 _WOUNDED = frozenset("bite bitten bites laceration lac abrasion contusion puncture wound wounds".split())
@@ -92,11 +96,43 @@ _LOWER_LEG = {"calf": "lower leg", "shin": "lower leg", "forehead": "other part 
 _STROKE = frozenset("stroke strokes cva infarct infarction cerebrovascular".split())
 _STROKE_DEFICIT = frozenset("hemiplegia hemiparesis hemipl hemipleg aphasia dysphagia dysarthria monoplegia".split())
 _HEMI = frozenset("hemiplegia hemiparesis hemipl hemipleg hemiplegic hemiparetic".split())
-_SIDE_DOMINANCE = (({"left", "l", "lt"}, "non-dominant"), ({"right", "r", "rt"}, "dominant"))  # guideline I.C.6.a
+_SIDES = {"left": "left", "l": "left", "lt": "left", "right": "right", "r": "right", "rt": "right"}
+_NEAR_HEMI = (-1, 1, -2, -3)  # where a hemiplegia's side is said: "L-sided weakness and hemiparesis", "hemiparesis L"
+_HANDED = re.compile(r"^(left|l|lt|right|r|rt)-?handed$")
+
+
+def _side_of(token: str) -> str | None:
+    return _SIDES.get(token.split("-")[0]) if token.split("-")[-1] in ("", "sided", "side") or token in _SIDES \
+        else None
+
+
+def _other_sides(tokens: list[str]) -> set[int]:
+    """Positions of side words other than the hemiplegia's ("after R MCA stroke", "R-handed")."""
+    near = {i + j for i, t in enumerate(tokens) if t in _HEMI for j in _NEAR_HEMI}
+    if not any(_side_of(tokens[j]) for j in near if 0 <= j < len(tokens)):
+        return set()
+    return {i for i, t in enumerate(tokens) if i not in near and (_side_of(t) or _HANDED.match(t) or
+                                                                  t == "handed" and i and tokens[i - 1] in _SIDES)}
+
+
+def _dominance(tokens: list[str]) -> list[str]:
+    """A hemiplegia's side as dominant or not: by the hand the entry says ("L hemiparesis, pt is R-handed"
+    is non-dominant), else left non-dominant and right dominant (guideline I.C.6.a). The side is the one
+    next to the hemiplegia ("L-sided hemiparesis after R MCA stroke")."""
+    hand = next((_SIDES[m[1]] for t in tokens if (m := _HANDED.match(t))), None)
+    hand = hand or next((_SIDES[t] for t, u in zip(tokens, tokens[1:]) if t in _SIDES and u == "handed"), None)
+    near = [tokens[i + j] for i, t in enumerate(tokens) if t in _HEMI for j in _NEAR_HEMI
+            if 0 <= i + j < len(tokens)]
+    sides = [side for t in near if (side := _side_of(t))]
+    sides = sides or [side for t in tokens if not _HANDED.match(t) and (side := _side_of(t))]
+    if not sides:
+        return []
+    return ["affecting", sides[0], "dominant" if sides[0] == (hand or "right") else "non-dominant", "side"]
 _SINCE = frozenset("s/p after following old prior residual history hx h/o post since sequela sequelae late".split())
 
 _HEART_FAILURE = frozenset("chf hf hfref hfpef failure".split())
 _EXACERBATION = frozenset("exacerbation exac exacerb flare decompensated decompensation".split())
+_EXACERBATED = re.compile(rf"\b({'|'.join(_EXACERBATION)})\b")
 _METABOLIC = frozenset("ketonuria ketosis ketones dehydration dehydrated hypokalemia hyponatremia electrolyte "
                        "electrolytes acidosis".split())
 _PRESSURE_ULCER = frozenset("pressure decubitus bedsore bedsores".split())
@@ -170,7 +206,7 @@ _ORDINALS = frozenset("first second third 1st 2nd 3rd".split())
 # whose pregnancy is over or not the patient's: a newborn's ("newborn w/ cocaine on meconium tox, mom
 # used in 3rd trimester" is P04.41; not a "neonatal death" of an earlier pregnancy), or one lost ("adj d/o
 # after 2nd trimester loss 3 mo ago" is F43.21)
-NEWBORN = re.compile(r"\b(newborn|neonate|nb|infant|baby born|neonatal (?:withdrawal|abstinence))\b")
+NEWBORN = re.compile(r"\b(newborn|neonate|nb|infant|baby born|baby girl|baby boy|neonatal (?:withdrawal|abstinence))\b")
 _EXPOSED = re.compile(r"\bprenatal(?:ly)? (?:\S+ ){0,2}expos\w*|\bexposed in utero\b|\bin utero exposure\b|"
                       r"\b(?:bio|birth|biological) (?:mom|mother)\b")  # FAS: "bio mom heavy ETOH in preg"
 _LOST = re.compile(r"\btrimester (loss|miscarriage|demise|fetal demise|iufd|stillbirth|sab)\b")
@@ -179,9 +215,20 @@ _WITHDRAWING = re.compile(r"\b(nas|nows|withdrawal|withdrawing|w/d|abstinence|fi
 _MATERNAL = re.compile(r"\b(mom|mother|mothers|maternal|utero|prenatal|prenatally)\b")
 
 
+_EXPECTING = re.compile(r"\b(pregnant|pregnancy|prenatal|gestation|trimester|\d{1,2} ?(w|wk|wks|weeks))\b")
+_NEONATAL_WITHDRAWAL = re.compile(r"\b(nas|nows|neonatal (?:\w+ )?(?:withdrawal|abstinence))\b")
+
+
 def newborn_exposed(text: str) -> bool:
-    """A newborn's entry that speaks of its mother's use: P04.- "Newborn affected by maternal use of ..."."""
-    return bool(NEWBORN.search(text) and _MATERNAL.search(text))
+    """A newborn's entry that speaks of its mother's use (P04.- "Newborn affected by maternal use of ...") or
+    of its withdrawal (P96.1)."""
+    return bool((NEWBORN.search(text) or _EXPOSED.search(text)) and _MATERNAL.search(text)
+                or _NEONATAL_WITHDRAWAL.search(text) and not _EXPECTING.search(text))
+
+
+def withdrawing(text: str) -> bool:
+    """A newborn's withdrawal said and not denied (P96.1)."""
+    return undenied(_WITHDRAWING, text)
 
 
 def none_now(text: str) -> bool:
@@ -271,6 +318,7 @@ def _severity_and_episode(tokens: list[str]) -> list[str]:
     return out
 
 
+_NEVER_AIDS = re.compile(r"\b(no|never|without|denies)\b(?: \S+){0,3} (aids|ois?|opportunistic)\b")
 _DIABETES = frozenset("dm dm1 dm2 t1dm t2dm dmii dmi iddm niddm diabetes diabetic".split())
 # a diabetic's glucose under HYPOGLYCEMIA_BELOW mg/dL is a hypoglycemia ("T1DM, BG 52 in class, shaky": E10.649)
 _GLUCOSE = re.compile(r"\b(?:bg|bgs|bs|fsbg|cbg|poc|glucose|gluc|sugar|sugars|fingerstick)\b\D{0,10}?\b(\d{2,3})\b")
@@ -333,10 +381,32 @@ _CUT_REMISSION = {**{("in", w): "full" for w in ("f", "fu", "ful")},
                   **{("in", w): "partial" for w in ("p", "pa", "par", "part", "parti", "partia")}}
 
 
+# a blood alcohol level over the legal limit (0.08 g/dL, 80 mg/dL): "BAL 0.21 at intake" is an intoxication
+_BLOOD_ALCOHOL = re.compile(r"\b(?:bal|bac|etoh level|alcohol level|blood alcohol(?: level| concentration)?)"
+                            r"(?: (?:of|was|is))? (?:0 (\d{2,3})|(\d{2,3}))\b")
+_LEGAL_LIMIT = 0.08
+
+
+def _over_limit(text: str) -> bool:
+    return any((int(m[1]) / 10 ** len(m[1]) if m[1] else int(m[2]) / 1000) >= _LEGAL_LIMIT
+               for m in _BLOOD_ALCOHOL.finditer(text))
+
+
+# DSM-5's "[substance]-induced [kind] disorder with [severity] use disorder", the "induced" left out
+_WITH_USE_DISORDER = re.compile(r"\b(psychotic|depressive|bipolar|anxiety|sleep|mood|neurocognitive) "
+                                r"(?:disorder|d/o|do)\b.* (?:with|w/|w) (?:mild|moderate|severe|sev|mod) "
+                                r"use (?:disorder|d/o|do)\b")
+
+
 def implied(tokens: list[str]) -> list[str]:
     """The entry's (normalized) tokens as a coder reads them: each in its place, words added at the end."""
     cut = _CUT_REMISSION.get(tuple(tokens[-2:]))
     out = tokens[:-1] + [cut, "remission"] if cut and "remission" not in tokens else list(tokens)
+    induced = _WITH_USE_DISORDER.search(" ".join(tokens))
+    if induced and "induced" not in " ".join(tokens) and out[:len(tokens)] == tokens:
+        out.insert(tokens.index(induced[1]), "induced")  # "Amphet-type psychotic d/o w/ sev use d/o": F15.259
+    if "environment" in tokens and "controlled" in tokens and "remission" not in out:  # DSM-5's remission specifier
+        out += ["in", "remission"]
     present, text = set(tokens), " ".join(tokens)
     passed = _passed_trimester(tokens)
     if passed and _all_weeks(tokens):  # "22 wks: ... after 1st trimester": the weeks say which it is now
@@ -372,6 +442,8 @@ def implied(tokens: list[str]) -> list[str]:
     if "severity" in tokens or _NOW & present:
         out = _severity_and_episode(out)
     abscess = any(t == "abscess" and tokens[i - 1:i] not in (["no"], ["without"]) for i, t in enumerate(tokens))
+    if (_CRPS & present or "complex regional" in text) and "limb" not in tokens:
+        out += next((_WHOLE_LIMB[t] for t in tokens if t in _WHOLE_LIMB), "").split()
     if _SKIN_INFECTION & present and "limb" not in tokens:
         limbs = _CELLULITIS_LIMB if "cellulitis" in tokens and not abscess else _LIMB
         out = [" ".join(limbs.get(p, p) for p in t.split("/")) if limbs.keys() & t.split("/") else t
@@ -405,16 +477,21 @@ def implied(tokens: list[str]) -> list[str]:
         out = _replace(out, _NOT_CONTROLLED)
     if _PREECLAMPSIA & present:  # "without severe features" is O14.0- mild to moderate
         out = _replace(out, _FEATURES)
-    if _HEART_FAILURE & present and _EXACERBATION & present and "chronic" in tokens and "acute" not in tokens:
+    if _HEART_FAILURE & present and undenied(_EXACERBATED, text) and "chronic" in tokens and "acute" not in tokens:
         out = [w for t in out for w in (["acute", "on", "chronic"] if t == "chronic" else [t])]  # I50.23
     if _STROKE_DEFICIT & present and _STROKE & present and _SINCE & present and "following" not in tokens:
         out += ["following", "cerebral", "infarction"]
     if _HEMI & present and not any("dominant" in t or t == "nondom" for t in tokens):
-        out += [side for sides, side in _SIDE_DOMINANCE if sides & present][:1]
+        other = _other_sides(tokens) if out[:len(tokens)] == tokens else set()
+        out = [t for i, t in enumerate(out) if i not in other] + _dominance(tokens)
     if _DRINKING & present and not _ALCOHOL & present and (_PREGNANCY & present or "trimester" in out):
         out += ["alcohol", "use"]  # "20 wk pregnant, drinking 2-3 drinks on weekends": O99.312
     if _GOUT & present and _FOOT_PARTS & present and "ankle and foot" not in text:  # M10.07-: "gout R great toe"
         out += ["ankle", "and", "foot"]
+    if _over_limit(text) and not present & {"intoxication", "intoxicated"}:
+        out += ["with", "intoxication"]
+    if "hiv" in present and _NEVER_AIDS.search(text):  # "never had an OI": Z21, not B20
+        out += ["asymptomatic", "infection", "status"]
     if _NONORGANIC & present:  # ICD-10's word for F98.0 "Enuresis not due to a substance or known ..."
         out += "not due to a substance or known physiological condition".split()
     if RELATIVE_USE.search(text) and "in family" not in text:  # Z63.72
@@ -423,7 +500,7 @@ def implied(tokens: list[str]) -> list[str]:
         out += ["with", "metabolic", "disturbance"]
     if "sciatica" in tokens and ("lbp" in tokens or "low back pain" in text):  # M54.4- lumbago
         out += ["lumbago"]
-    if newborn_exposed(text) and not undenied(_WITHDRAWING, text):  # "newborn, + cocaine, mom used": P04.41
+    if newborn_exposed(text) and not withdrawing(text):  # "newborn, + cocaine, mom used": P04.41
         out += "newborn affected by maternal use of".split()
     if _NOT_TAKEN & present and _COST & present and "hardship" not in tokens:
         out += ["due", "to", "financial", "hardship"]

@@ -38,6 +38,10 @@ _INSOMNIA_MENTAL = re.compile(r"\binsomnia (?:secondary to|due to|d/t|2/2|from) 
                               r"post-traumatic stress disorder|posttraumatic stress disorder|bipolar disorder|"
                               r"mental disorder)\b")
 _CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent)(?: from \w+)? (since|for|x|x\d|\d+ (?:y|yr|yrs|years?|mo|mos|months?)\b)")
+# "no use x 14 mo", "no drinking for 6 mo": three months or more without use is a remission (DSM-5)
+_NO_USE_FOR = re.compile(r"\b(?:no|without|not) (?:\w+ )?(?:use|using|used|drinking|drank|drugs?) (?:x|for|in|since) ?"
+                         r"(\d{1,2}) ?(mo|mos|months?|y|yr|yrs|years?)\b")
+REMISSION_MONTHS = 3
 _PERCEPTUAL = re.compile(r"\bwithdrawal (?:with|and|w/) (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
 # an OCD with both obsessions and compulsions is F42.2 "mixed obsessional thoughts and acts"
 _OCD = re.compile(r"\bobsessive-compulsive disorder\b")
@@ -99,6 +103,10 @@ _NOT_PHYSIOLOGICAL = SUBSTANCES | frozenset(
     "psychosocial social isolation unemployment incarceration anxiety depression".split())
 
 
+
+def _no_use_for_months(text: str) -> bool:
+    return any(int(m[1]) * (12 if m[2].startswith("y") else 1) >= REMISSION_MONTHS for m in _NO_USE_FOR.finditer(text))
+
 def _substance(text: str) -> str:
     """A drug named in a use disorder as the substance F10-F19 name ("fentanyl use disorder" is an
     opioid one, "xanax withdrawal" a sedative one), unless the entry names a substance itself or a
@@ -159,8 +167,8 @@ def reading(text: str, entry: str = "") -> str:
     out = _INDUCED_MOOD.sub("induced mood disorder", _INDUCED_SLEEP.sub("induced sleep disorder", out))
     out = _INDUCED_NCD.sub("induced persisting dementia", out) if substance else out
     out = _INSOMNIA_MENTAL.sub("insomnia due to other mental disorder", out)
-    if substance and _CLEAN_SINCE.search(out) and "remission" not in out:  # "clean since 2016": in remission
-        out += " in remission"
+    if substance and (_CLEAN_SINCE.search(out) or _no_use_for_months(out)) and "remission" not in out:
+        out += " in remission"  # "clean since 2016": in remission
     if _MOOD.search(text):  # "no psychotic sx" is F3x's "without psychotic features"
         out = _NOT_PSYCHOTIC.sub("without psychotic features", out)
     due = _DUE_TO.search(out)

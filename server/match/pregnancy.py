@@ -204,6 +204,8 @@ _SINCE_BIRTH = re.compile(rf"\b(\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s*"
                           r"|\bday (\d{1,2}) postpartum\b|\bpostpartum day (\d{1,2})\b")
 _BABY_AGE = re.compile(r"\b(?:baby|infant|newborn|son|daughter)(?: is)?(?: now)? "
                        rf"(\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s*(d|days?|wks?|weeks?|mo|mos|months?)\b")
+_POSTPARTUM_FOR = re.compile(rf"\b(?:postpartum|post partum|pp) (\d{{1,2}}|{'|'.join(_NUMBER_WORDS)})\s*"
+                             r"(d|days?|wks?|weeks?|mo|mos|months?)\b")  # "Postpartum (4 mo)"
 PUERPERIUM_DAYS = 42  # the puerperium: six weeks from delivery
 _PUERPERIUM_WORDS = frozenset("puerperium complicating the of in other associated with".split())
 
@@ -212,9 +214,9 @@ def _in_puerperium(text: str) -> bool:
     """The entry says the patient delivered, at most six weeks ago ("now 10 days PP"; not "5 mo PP")."""
     if not _POSTPARTUM.search(text):
         return False
-    baby = _BABY_AGE.search(text)  # "postpartum onset, baby now 5 mo"
-    if baby and _days(baby[1], baby[2]) > PUERPERIUM_DAYS:
-        return False
+    for since in (_BABY_AGE.search(text), _POSTPARTUM_FOR.search(text)):  # "postpartum onset, baby now 5 mo"
+        if since and _days(since[1], since[2]) > PUERPERIUM_DAYS:
+            return False
     m = _SINCE_BIRTH.search(text)
     if not m:
         return True
