@@ -657,6 +657,7 @@ def test_neighbours_pick_an_abbreviations_sense_or_leave_it_as_typed():
     assert "prophylaxis" not in first_reading("clue cells on wet prep")  # a slide, not PrEP
     assert "prophylaxis" in first_reading("starting prep, partner hiv+")
     assert "sleep" in first_reading("opioid dependence w opioid-induced sle")  # a 40-character field's cut
+    assert "bilateral" in first_reading("cataract ou")
     assert unmet("Worried, doesn't meet GAD criteria, GAD-7 9") == "Worried, no GAD, GAD-7 9"
     assert unmet("does not meet criteria for dependence per eval") == "no dependence per eval"
     assert unmet("meets criteria for MDD") == "meets criteria for MDD"
@@ -684,3 +685,14 @@ def test_months_without_use_a_never_symptomatic_hiv_and_a_limb_of_a_crps(engine)
     assert top(engine, ["AUD severe, no drinking for 5 months, AA weekly", "Methamphetamine use d/o, severe - no use x 2 wks",
                         "HIV+ since 2018, undetectable VL, no AIDS-defining illness ever",
                         "CRPS L wrist after distal radius fx"]) == ["F10.21", "F15.20", "Z21", "G90.512"]
+
+
+def test_plain_words_of_a_dementias_psychosis_and_of_health_and_digital_literacy(engine):
+    assert top(engine, ["Dementia, mild, hears voices at night",
+                        "Major NCD, moderate, thinks the aide is poisoning her food"]) == ["F03.A2", "F03.B2"]
+    assert engine.matching.matcher().index.speller.correct("hears") is None  # a verb's form, not "ears"
+    categories = [r.results[0].candidates[0].code for r in engine.match_texts(
+        ["Teach-back on inhaler technique failed twice, can't read the pharmacy label",
+         "Grandson set up the patient portal but she is not comfortable using it",
+         "No smartphone or internet at home, can't do video f/u"], ["sdoh"], 3)]
+    assert categories == ["personal-health-literacy", "digital-literacy", "digital-access"]

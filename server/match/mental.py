@@ -51,7 +51,9 @@ _COMPULSIONS = re.compile(r"\b(compulsions?|rituals?|ritualistic|checking|washin
 _DEMENTIA = re.compile(r"\b(dementia|neurocognitive disorder)\b")
 DISTURBANCES = (
     (re.compile(r"\b(delusions?|delusional|paranoid|paranoia|hallucinations?|hallucinating|psychotic|psychosis|"
-                r"imposter|impostor)\b"),
+                r"imposter|impostor)\b|\b(believes|thinks|convinced|accuses|accusing)\b(?: \w+){0,4} (stealing|stole|"
+                r"steals|poisoning|poisoned|spying|cheating)\b|\b(sees|seeing|hears|hearing|talks to)\b(?: \w+){0,3} "
+                r"(voices|dead|deceased)\b"),
      "with psychotic disturbance"),
     (re.compile(r"\b(agitation|agitated|aggression|aggressive|combative|violent|hitting|striking|yelling|"
                 r"screaming|pushing|shoving|kicking|biting|throwing)\b"),

@@ -23,19 +23,51 @@ _SKILLS = re.compile(r"\b(know how|knows how|skills?|comfortable|navigate|litera
 
 def digital(scores: np.ndarray, batch, sub) -> np.ndarray:
     """For an entry saying a device or a connection is lacking and nothing of skills, digital literacy
-    gives its score to digital access and scores CLASH_PENALTY."""
+    gives its score to digital access and scores CLASH_PENALTY; for one saying skills are lacking and
+    no device, the other way ("not comfortable using the portal" is digital literacy)."""
     if sub.system != SDOHCC or not len(scores):
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
         text = q.variants[0].text
-        if not _NO_DEVICE.search(text) or _SKILLS.search(text):
+        device, skills = bool(_NO_DEVICE.search(text)), bool(_SKILLS.search(text))
+        if device == skills:
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
         if LITERACY in codes and ACCESS in codes:
             i, j = lo + codes.index(LITERACY), lo + codes.index(ACCESS)
+            i, j = (i, j) if device else (j, i)
             out[j] = max(out[i], out[j])
             out[i] *= CLASH_PENALTY
+    return out
+
+
+HEALTH_LITERACY = "personal-health-literacy"
+_NOT_UNDERSTOOD = re.compile(r"\bteach[- ]?back\b|\b(?:can't|cannot|unable to|doesn't|does not|didn't|trouble|"
+                             r"difficulty|struggles to) (?:read|understand|follow|explain)\w*(?: \S+){0,4}? "
+                             r"(?:instructions?|labels?|directions|dosing|doses|medications?|meds|insulin|inhalers?|"
+                             r"discharge|care plan)\b")
+_DEVICE = re.compile(r"\b(portal|computer|app|apps|internet|online|smartphone|email|video|telehealth|zoom)\b")
+
+
+def health_literacy(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """For an entry saying a person cannot read or follow their care's instructions (a failed teach-back),
+    and nothing of a device, another literacy or education category gives its score to personal health
+    literacy and scores CLASH_PENALTY ("can't read discharge instructions" is no educational attainment)."""
+    if sub.system != SDOHCC or not len(scores):
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        text = q.variants[0].text
+        if not _NOT_UNDERSTOOD.search(text) or _DEVICE.search(text):
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        if HEALTH_LITERACY in codes:
+            j = lo + codes.index(HEALTH_LITERACY)
+            for other in (LITERACY, "educational-attainment"):
+                if other in codes:
+                    to_twin(out, lo + codes.index(other), j)
+                    out[lo + codes.index(other)] *= CLASH_PENALTY
     return out
 
 

@@ -32,6 +32,15 @@ def _letter_counts(words: list[str]) -> np.ndarray:
     return np.bincount(owner * 27 + letters, minlength=len(words) * 27).reshape(len(words), 27)
 
 
+def _other_forms(word: str) -> list[str]:
+    """A verb's other forms of a third person's ("hears": hearing, heard): a word the index has that way
+    is no misspelling ("hears voices" is not "ears voices")."""
+    if not word.endswith("s") or len(word) <= MIN_LENGTH:
+        return []
+    bases = [word[:-1]] + ([word[:-2]] if word.endswith("es") else [])
+    return [b + ending for b in bases for ending in ("ing", "ed", "d")]
+
+
 class Speller:
     def __init__(self, counts: Counter, known: frozenset[str]) -> None:
         self.words = sorted(w for w in counts if w.isalpha() and len(w) >= MIN_LENGTH)
@@ -70,7 +79,7 @@ class Speller:
         return [words[i] for i in np.flatnonzero(possible).tolist()]
 
     def known_word(self, word: str) -> bool:
-        return word in self.known or stem(word) in self.known
+        return word in self.known or stem(word) in self.known or any(f in self.known for f in _other_forms(word))
 
     def unknown(self, word: str) -> bool:
         return word.isalpha() and len(word) >= MIN_LENGTH and not self.known_word(word)
