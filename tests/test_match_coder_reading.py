@@ -694,5 +694,8 @@ def test_plain_words_of_a_dementias_psychosis_and_of_health_and_digital_literacy
     categories = [r.results[0].candidates[0].code for r in engine.match_texts(
         ["Teach-back on inhaler technique failed twice, can't read the pharmacy label",
          "Grandson set up the patient portal but she is not comfortable using it",
-         "No smartphone or internet at home, can't do video f/u"], ["sdoh"], 3)]
-    assert categories == ["personal-health-literacy", "digital-literacy", "digital-access"]
+         "No smartphone or internet at home, can't do video f/u",
+         "Stretching her inhalers to every other day, the copay is $75 even with Medicare",
+         "Uninsured since the layoff, can't afford her meds"], ["sdoh"], 3)]
+    assert categories == ["personal-health-literacy", "digital-literacy", "digital-access", "medical-cost-burden",
+                          "medical-cost-burden"]

@@ -71,6 +71,39 @@ def health_literacy(scores: np.ndarray, batch, sub) -> np.ndarray:
     return out
 
 
+COST_BURDEN = "medical-cost-burden"
+_CARE_COST = re.compile(r"\b(copays?|co-pays?|deductibles?|ration\w*|(?:can't|cannot|unable to|couldn't) afford|"
+                        r"too expensive|costs?)\b(?: \S+){0,5}? (insulin|inhalers?|meds|medications?|medicines?|"
+                        r"prescriptions?|rx|refills?|pills|doses|treatment|therapy|visits?|care)\b|"
+                        r"\b(insulin|inhalers?|meds|medications?|prescriptions?|refills?)\b(?: \S+){0,5}? "
+                        r"(copays?|co-pays?|costs?|ration\w*|afford)\b")
+_UNINSURED = re.compile(r"\b(uninsured|no (?:health )?insurance|without insurance|lost (?:his |her |their )?"
+                        r"(?:insurance|coverage|medicaid)|lapsed|not covered|coverage ended|no coverage)\b")
+
+
+def cost_burden(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """For an entry saying the cost of care or medicine is a burden ("rationing insulin d/t $98 copay even
+    w/ insurance"), and not that insurance is lacking, medical cost burden takes the entry's best score and
+    an insurance, food or financial category scores CLASH_PENALTY."""
+    if sub.system != SDOHCC or not len(scores):
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        text = q.variants[0].text
+        if not _CARE_COST.search(text) or _UNINSURED.search(text):
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        if COST_BURDEN in codes:
+            j = lo + codes.index(COST_BURDEN)
+            others = np.delete(out[lo:hi], j - lo)
+            out[j] = max(out[j], np.nextafter(others.max(), 1.0)) if len(others) else out[j]  # above, not tied
+            for other in ("health-insurance-coverage-status", "food-insecurity", "financial-insecurity"):
+                if other in codes:
+                    to_twin(out, lo + codes.index(other), j)
+                    out[lo + codes.index(other)] *= CLASH_PENALTY
+    return out
+
+
 UNSHELTERED = "Z59.02"
 _UNSHELTERED = re.compile(r"\b(living|lives|live|sleeping|sleeps|staying|stays) (in (a |her |his |their |the )?"
                           r"(car|van|truck|vehicle|tent)|outside|outdoors|on the streets?)\b")
