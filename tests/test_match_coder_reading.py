@@ -696,6 +696,16 @@ def test_plain_words_of_a_dementias_psychosis_and_of_health_and_digital_literacy
          "Grandson set up the patient portal but she is not comfortable using it",
          "No smartphone or internet at home, can't do video f/u",
          "Stretching her inhalers to every other day, the copay is $75 even with Medicare",
-         "Uninsured since the layoff, can't afford her meds"], ["sdoh"], 3)]
+         "Uninsured since the layoff, can't afford her meds",
+         "Released from jail to his mother's place, she wants him out by Friday",
+         "Staying at the shelter on 3rd St, has to leave by 7am each day"], ["sdoh"], 3)]
     assert categories == ["personal-health-literacy", "digital-literacy", "digital-access", "medical-cost-burden",
-                          "medical-cost-burden"]
+                          "medical-cost-burden", "housing-instability", "homelessness"]
+
+
+def test_a_specific_phobia_by_what_is_feared(engine):
+    assert top(engine, ["Specific phobia, heights - won't go above 2nd floor", "SPEC PHOBIA - FLYING",
+                        "Terrified of elevators, takes the stairs to her 9th floor office",
+                        "Afraid of dogs since bitten at 6, crosses the street to avoid them - specific phobia",
+                        "Specific phobia, other type - vomiting"]) == \
+        ["F40.241", "F40.243", "F40.240", "F40.218", "F40.298"]

@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 
+from server.match import mental
 from server.match.implied import RELATIVE_USE, newborn_exposed, undenied, withdrawing
 from server.match.query import OTHER_SENSE
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
@@ -135,6 +136,27 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
             j = max(target, key=lambda k: out[k])
             out[j] = max(out[j], out[best])
         out[use] *= SYMPTOM
+    return out
+
+
+_OTHER_PHOBIAS = ("F40.298", "F40.248", "F40.228", "F40.8", "F40.9")  # "other specified", "unspecified"
+
+
+def feared_object(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A phobia of an object F40.2- names ("specific phobia, heights": F40.241 "Acrophobia") takes the score of
+    an "other" or unspecified phobia code, which scores the lower."""
+    if sub.system != ICD10CM or not len(scores):
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        title = next((t for v in q.variants if (t := mental.feared(v.text))), None)
+        if not title:
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        named = [lo + k for k in range(hi - lo) if sub.displays[int(batch.cand_concept[lo + k])].lower() == title]
+        other = [lo + k for k, c in enumerate(codes) if c in _OTHER_PHOBIAS]
+        if named and other:
+            to_twin(out, max(other, key=lambda k: out[k]), named[0])
     return out
 
 

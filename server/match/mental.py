@@ -9,6 +9,8 @@
   insomnia due to anxiety or depression F51.05, a use
   "clean since" or "sober for" a time in remission, methamphetamine a stimulant; a drug named in a use disorder is
   the substance F10-F19 name ("fentanyl use disorder" is an opioid one; drug_classes.tsv);
+- a specific phobia by what is feared as F40.2- words it ("afraid of heights" is acrophobia, "phobia,
+  situational (flying)" F40.243 "Fear of flying");
 - a dementia with paranoid delusions is one "with psychotic disturbance" (F03.92), with wandering
   one "with other behavioral disturbance" (F03.918), as F01-F03 word them;
 - anxiety, depression, psychosis or delirium due to a medical condition is due to a known
@@ -42,6 +44,20 @@ _CLEAN_SINCE = re.compile(r"\b(clean|sober|abstinent)(?: from \w+)? (since|for|x
 _NO_USE_FOR = re.compile(r"\b(?:no|without|not) (?:\w+ )?(?:use|using|used|drinking|drank|drugs?) (?:x|for|in|since) ?"
                          r"(\d{1,2}) ?(mo|mos|months?|y|yr|yrs|years?)\b")
 REMISSION_MONTHS = 3
+# a specific phobia by what is feared, in F40.2-'s words ("specific phobia, situational type (flying)": F40.243)
+_FEARED = re.compile(r"\b(phobias?|phobic|afraid|fears?|feared|fearful|terrified|scared)\b")
+_PHOBIA_OF = (
+    (re.compile(r"\b(flying|fly|flights?|planes?|airplanes?|flown)\b"), "fear of flying"),
+    (re.compile(r"\b(heights?|ladders?|balcon\w*)\b"), "acrophobia"),
+    (re.compile(r"\b(bridges?)\b"), "fear of bridges"),
+    (re.compile(r"\b(elevators?|enclosed|confined|tunnels?|small spaces|tight spaces|mri)\b"), "claustrophobia"),
+    (re.compile(r"\b(spiders?)\b"), "arachnophobia"),
+    (re.compile(r"\b(dogs?|cats?|snakes?|birds?|insects?|bees?|animals?|mice|rats?|horses?)\b"),
+     "other animal type phobia"),
+    (re.compile(r"\b(thunderstorms?|storms?|thunder|lightning)\b"), "fear of thunderstorms"),
+    (re.compile(r"\b(needles?|injections?|shots|blood draws?|vaccines?|iv)\b"), "fear of injections and transfusions"),
+    (re.compile(r"\b(blood)\b"), "fear of blood"),
+    (re.compile(r"\b(dentists?|dental|doctors?|hospitals?)\b"), "fear of other medical care"))
 _PERCEPTUAL = re.compile(r"\bwithdrawal (?:with|and|w/) (?:[\w-]+ ){0,3}?(hallucinations?|hallucinosis)\b")
 # an OCD with both obsessions and compulsions is F42.2 "mixed obsessional thoughts and acts"
 _OCD = re.compile(r"\bobsessive-compulsive disorder\b")
@@ -104,6 +120,13 @@ _NOT_PHYSIOLOGICAL = SUBSTANCES | frozenset(
     "work family death breakup financial finances housing eviction school relationship separation bereavement "
     "psychosocial social isolation unemployment incarceration anxiety depression".split())
 
+
+
+def feared(text: str) -> str | None:
+    """The F40.2- title of what an entry names as feared ("afraid of heights": "acrophobia"), else None."""
+    if not _FEARED.search(text):
+        return None
+    return next((title for pattern, title in _PHOBIA_OF if undenied(pattern, text)), None)
 
 
 def _no_use_for_months(text: str) -> bool:
@@ -169,6 +192,8 @@ def reading(text: str, entry: str = "") -> str:
     out = _INDUCED_MOOD.sub("induced mood disorder", _INDUCED_SLEEP.sub("induced sleep disorder", out))
     out = _INDUCED_NCD.sub("induced persisting dementia", out) if substance else out
     out = _INSOMNIA_MENTAL.sub("insomnia due to other mental disorder", out)
+    title = feared(out) if not substance else None
+    out += f" {title}" if title and title not in out else ""
     if substance and (_CLEAN_SINCE.search(out) or _no_use_for_months(out)) and "remission" not in out:
         out += " in remission"  # "clean since 2016": in remission
     if _MOOD.search(text):  # "no psychotic sx" is F3x's "without psychotic features"

@@ -104,6 +104,30 @@ def cost_burden(scores: np.ndarray, batch, sub) -> np.ndarray:
     return out
 
 
+INSTABILITY = "housing-instability"
+_LOSING_HOUSING = re.compile(r"\b(?:has to|have to|must|needs? to|told to|asked to) (?:leave|move|be out)\b|"
+                             r"\bwants? (?:him|her|them|us) out\b|\blease (?:was )?(?:terminated|ending|ends|ended)\b")
+_WITHOUT_HOUSING = re.compile(r"\b(shelter|car|van|street|streets|outside|outdoors|tent|unsheltered|homeless|camp\w*)\b")
+
+
+def losing_housing(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """For an entry saying the person is about to lose where they stay ("doubled up w/ sister, has to leave by
+    end of month"), and not that they are without housing now, housing instability takes the entry's best
+    score: whatever else it says (a parole, a job) is what led to it."""
+    if sub.system != SDOHCC or not len(scores):
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        text = q.variants[0].text
+        if not _LOSING_HOUSING.search(text) or _WITHOUT_HOUSING.search(text):
+            continue
+        lo, hi, codes = entry_codes(batch, sub, n)
+        if INSTABILITY in codes:
+            j = lo + codes.index(INSTABILITY)
+            to_twin(out, lo + int(np.argmax(out[lo:hi])), j)
+    return out
+
+
 UNSHELTERED = "Z59.02"
 _UNSHELTERED = re.compile(r"\b(living|lives|live|sleeping|sleeps|staying|stays) (in (a |her |his |their |the )?"
                           r"(car|van|truck|vehicle|tent)|outside|outdoors|on the streets?)\b")

@@ -226,10 +226,10 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     scores = _denied_qualifier(scores, batch, sub)
     scores = pregnancy.planned(pregnancy.chapter(scores, batch, sub), batch, sub)
     scores = disorders.over_symptom(poisoning.by_intent(scores, batch, sub), batch, sub)
-    scores = disorders.induced_kind(scores, batch, sub)
+    scores = disorders.feared_object(disorders.induced_kind(scores, batch, sub), batch, sub)
     scores = social.digital(disorders.not_the_patients_use(scores, batch, sub), batch, sub)
     scores = social.health_literacy(social.elder_abuse(scores, batch, sub), batch, sub)
-    scores = social.cost_burden(scores, batch, sub)
+    scores = social.losing_housing(social.cost_burden(scores, batch, sub), batch, sub)
     scores = conventions.remission_over_history(social.unsheltered(scores, batch, sub), batch, sub)
     scores = conventions.history_over_event(scores, batch, sub)
     pairs = sub.specific_siblings
