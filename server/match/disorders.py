@@ -17,7 +17,7 @@ import numpy as np
 from server.match import mental
 from server.match.implied import RELATIVE_USE, newborn_exposed, undenied, withdrawing
 from server.match.query import OTHER_SENSE
-from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_top, to_twin
 from server.systems import ICD10CM
 
 SYMPTOM = CLASH_PENALTY
@@ -126,7 +126,7 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
         named = newborn and not withdrawing(text) and [k for k in target if codes[k - lo] in mother_used(text)]
         if named:  # "infant w/ prenatal meth exposure": P04.16 whatever the use codes' substance
             j = max(named, key=lambda k: out[k])
-            out[j] = max(out[j], float(out[lo:hi].max()))
+            to_top(out, lo, hi, j)
             out[[k for k in range(lo, hi) if k != j and (k in use or codes[k - lo][0] == "O")]] *= SYMPTOM
             continue  # the mother's pregnancy codes are not the newborn's
         if not use:

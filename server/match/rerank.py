@@ -36,6 +36,13 @@ def to_twin(scores: np.ndarray, i: int, twin: int) -> None:
     scores[twin], scores[i] = max(scores[twin], scores[i]), min(scores[twin], scores[i])
 
 
+def to_top(scores: np.ndarray, lo: int, hi: int, j: int) -> None:
+    """Row j (of an entry's rows lo..hi) scores just above the entry's best other row, if not already above."""
+    others = np.delete(scores[lo:hi], j - lo)
+    if len(others):
+        scores[j] = max(scores[j], np.nextafter(others.max(), 1.0))
+
+
 def to_twins(scores: np.ndarray, lo: int, codes: list[str], twin_of) -> None:
     """to_twin for each of an entry's candidates (codes, from row lo) whose twin_of(code) is another."""
     for i, code in enumerate(codes):

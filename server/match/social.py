@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_top, to_twin
 from server.systems import ICD10CM, SDOHCC
 
 ACCESS, LITERACY = "digital-access", "digital-literacy"
@@ -95,8 +95,7 @@ def cost_burden(scores: np.ndarray, batch, sub) -> np.ndarray:
         lo, hi, codes = entry_codes(batch, sub, n)
         if COST_BURDEN in codes:
             j = lo + codes.index(COST_BURDEN)
-            others = np.delete(out[lo:hi], j - lo)
-            out[j] = max(out[j], np.nextafter(others.max(), 1.0)) if len(others) else out[j]  # above, not tied
+            to_top(out, lo, hi, j)
             for other in ("health-insurance-coverage-status", "food-insecurity", "financial-insecurity"):
                 if other in codes:
                     to_twin(out, lo + codes.index(other), j)
