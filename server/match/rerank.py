@@ -37,10 +37,16 @@ def to_twin(scores: np.ndarray, i: int, twin: int) -> None:
 
 
 def to_top(scores: np.ndarray, lo: int, hi: int, j: int) -> None:
-    """Row j (of an entry's rows lo..hi) scores just above the entry's best other row, if not already above."""
-    others = np.delete(scores[lo:hi], j - lo)
-    if len(others):
-        scores[j] = max(scores[j], np.nextafter(others.max(), 1.0))
+    """Row j (of an entry's rows lo..hi) swaps scores with the entry's best other row when that is as high,
+    and ends above it (a tie would leave the order to chance)."""
+    if hi - lo < 2:
+        return
+    others = scores[lo:hi].copy()
+    others[j - lo] = -np.inf
+    i = lo + int(np.argmax(others))
+    if scores[i] >= scores[j]:
+        to_twin(scores, i, j)
+        scores[j] = max(scores[j], np.nextafter(scores[i], np.inf))
 
 
 def to_twins(scores: np.ndarray, lo: int, codes: list[str], twin_of) -> None:

@@ -50,26 +50,32 @@ _NOT_UNDERSTOOD = re.compile(r"\bteach[- ]?back\b|\b(?:can't|cannot|unable to|do
 _DEVICE = re.compile(r"\b(portal|computer|app|apps|internet|online|smartphone|email|video|telehealth|zoom)\b")
 
 
-def health_literacy(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """For an entry saying a person cannot read or follow their care's instructions (a failed teach-back),
-    and nothing of a device, another literacy or education category gives its score to personal health
-    literacy and scores CLASH_PENALTY ("can't read discharge instructions" is no educational attainment)."""
+def _over(scores: np.ndarray, batch, sub, said: re.Pattern, unless: re.Pattern, category: str,
+          others: tuple[str, ...], best: bool = False) -> np.ndarray:
+    """For an entry whose text `said` matches and `unless` does not, each of `others` gives its score to
+    `category` and scores CLASH_PENALTY; with `best`, `category` takes the entry's best score too."""
     if sub.system != SDOHCC or not len(scores):
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
         text = q.variants[0].text
-        if not _NOT_UNDERSTOOD.search(text) or _DEVICE.search(text):
-            continue
         lo, hi, codes = entry_codes(batch, sub, n)
-        if HEALTH_LITERACY in codes:
-            j = lo + codes.index(HEALTH_LITERACY)
-            for other in (LITERACY, "educational-attainment"):
-                if other in codes:
-                    to_twin(out, lo + codes.index(other), j)
-                    out[lo + codes.index(other)] *= CLASH_PENALTY
+        if category not in codes or not said.search(text) or unless.search(text):
+            continue
+        j = lo + codes.index(category)
+        if best:
+            to_top(out, lo, hi, j)
+        for i in (lo + codes.index(other) for other in others if other in codes):
+            to_twin(out, i, j)
+            out[i] *= CLASH_PENALTY
     return out
 
+
+def health_literacy(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """For an entry saying a person cannot read or follow their care's instructions (a failed teach-back),
+    and nothing of a device, another literacy or education category gives its score to personal health
+    literacy ("can't read discharge instructions" is no educational attainment)."""
+    return _over(scores, batch, sub, _NOT_UNDERSTOOD, _DEVICE, HEALTH_LITERACY, (LITERACY, "educational-attainment"))
 
 COST_BURDEN = "medical-cost-burden"
 _CARE_COST = re.compile(r"\b(copays?|co-pays?|deductibles?|ration\w*|(?:can't|cannot|unable to|couldn't) afford|"
@@ -84,24 +90,9 @@ _UNINSURED = re.compile(r"\b(uninsured|no (?:health )?insurance|without insuranc
 def cost_burden(scores: np.ndarray, batch, sub) -> np.ndarray:
     """For an entry saying the cost of care or medicine is a burden ("rationing insulin d/t $98 copay even
     w/ insurance"), and not that insurance is lacking, medical cost burden takes the entry's best score and
-    an insurance, food or financial category scores CLASH_PENALTY."""
-    if sub.system != SDOHCC or not len(scores):
-        return scores
-    out = scores.copy()
-    for n, q in enumerate(batch.queries):
-        text = q.variants[0].text
-        if not _CARE_COST.search(text) or _UNINSURED.search(text):
-            continue
-        lo, hi, codes = entry_codes(batch, sub, n)
-        if COST_BURDEN in codes:
-            j = lo + codes.index(COST_BURDEN)
-            to_top(out, lo, hi, j)
-            for other in ("health-insurance-coverage-status", "food-insecurity", "financial-insecurity"):
-                if other in codes:
-                    to_twin(out, lo + codes.index(other), j)
-                    out[lo + codes.index(other)] *= CLASH_PENALTY
-    return out
-
+    an insurance, food or financial category's."""
+    return _over(scores, batch, sub, _CARE_COST, _UNINSURED, COST_BURDEN,
+                 ("health-insurance-coverage-status", "food-insecurity", "financial-insecurity"), best=True)
 
 INSTABILITY = "housing-instability"
 _LOSING_HOUSING = re.compile(r"\b(?:has to|have to|must|needs? to|told to|asked to) (?:leave|move|be out)\b|"
@@ -113,19 +104,7 @@ def losing_housing(scores: np.ndarray, batch, sub) -> np.ndarray:
     """For an entry saying the person is about to lose where they stay ("doubled up w/ sister, has to leave by
     end of month"), and not that they are without housing now, housing instability takes the entry's best
     score: whatever else it says (a parole, a job) is what led to it."""
-    if sub.system != SDOHCC or not len(scores):
-        return scores
-    out = scores.copy()
-    for n, q in enumerate(batch.queries):
-        text = q.variants[0].text
-        if not _LOSING_HOUSING.search(text) or _WITHOUT_HOUSING.search(text):
-            continue
-        lo, hi, codes = entry_codes(batch, sub, n)
-        if INSTABILITY in codes:
-            j = lo + codes.index(INSTABILITY)
-            to_twin(out, lo + int(np.argmax(out[lo:hi])), j)
-    return out
-
+    return _over(scores, batch, sub, _LOSING_HOUSING, _WITHOUT_HOUSING, INSTABILITY, (), best=True)
 
 UNSHELTERED = "Z59.02"
 _UNSHELTERED = re.compile(r"\b(living|lives|live|sleeping|sleeps|staying|stays) (in (a |her |his |their |the )?"
