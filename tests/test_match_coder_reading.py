@@ -684,7 +684,9 @@ def test_a_hemiplegias_side_by_the_hand_an_induced_disorders_kind_and_a_status_c
 def test_months_without_use_a_never_symptomatic_hiv_and_a_limb_of_a_crps(engine):
     assert top(engine, ["AUD severe, no drinking for 5 months, AA weekly", "Methamphetamine use d/o, severe - no use x 2 wks",
                         "HIV+ since 2018, undetectable VL, no AIDS-defining illness ever",
-                        "CRPS L wrist after distal radius fx"]) == ["F10.21", "F15.20", "Z21", "G90.512"]
+                        "CRPS L wrist after distal radius fx",
+                        "Psychosis from high-potency THC vapes, hearing voices for 3 days, no use d/o dx"]) == \
+        ["F10.21", "F15.20", "Z21", "G90.512", "F12.951"]
 
 
 def test_plain_words_of_a_dementias_psychosis_and_of_health_and_digital_literacy(engine):

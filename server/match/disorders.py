@@ -17,7 +17,7 @@ import numpy as np
 from server.match import mental
 from server.match.implied import RELATIVE_USE, newborn_exposed, undenied, withdrawing
 from server.match.query import OTHER_SENSE
-from server.match.rerank import CLASH_PENALTY, entry_codes, to_top, to_twin
+from server.match.rerank import CLASH_PENALTY, entry_codes, to_top, to_twin, to_twins
 from server.systems import ICD10CM
 
 SYMPTOM = CLASH_PENALTY
@@ -136,6 +136,26 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
             j = max(target, key=lambda k: out[k])
             out[j] = max(out[j], out[best])
         out[use] *= SYMPTOM
+    return out
+
+
+_UNSPECIFIED_PSYCHOSIS = re.compile(r"^F1\d\.[129]59$")  # "... induced psychotic disorder, unspecified"
+_PSYCHOSIS_WITH = (("with hallucinations", "1"), ("with delusions", "0"))  # F1x.x51, F1x.x50
+
+
+def induced_psychosis_with(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """An induced psychotic disorder the entry reads "with hallucinations" ("cannabis-induced psychosis,
+    hearing voices") or "with delusions" is F1x.x51 / F1x.x50: the unspecified F1x.x59 gives its score to it."""
+    if sub.system != ICD10CM or not len(scores):
+        return scores
+    out = scores.copy()
+    for n, q in enumerate(batch.queries):
+        said = {digit for words, digit in _PSYCHOSIS_WITH if any(words in v.text for v in q.variants)}
+        if len(said) != 1:
+            continue
+        digit = said.pop()
+        lo, hi, codes = entry_codes(batch, sub, n)
+        to_twins(out, lo, codes, lambda c: c[:-1] + digit if _UNSPECIFIED_PSYCHOSIS.match(c) else None)
     return out
 
 

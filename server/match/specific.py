@@ -227,6 +227,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     scores = pregnancy.planned(pregnancy.chapter(scores, batch, sub), batch, sub)
     scores = disorders.over_symptom(poisoning.by_intent(scores, batch, sub), batch, sub)
     scores = disorders.feared_object(disorders.induced_kind(scores, batch, sub), batch, sub)
+    scores = disorders.induced_psychosis_with(scores, batch, sub)
     scores = social.digital(disorders.not_the_patients_use(scores, batch, sub), batch, sub)
     scores = social.health_literacy(social.elder_abuse(scores, batch, sub), batch, sub)
     scores = social.losing_housing(social.cost_burden(scores, batch, sub), batch, sub)
