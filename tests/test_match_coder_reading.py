@@ -657,6 +657,7 @@ def test_neighbours_pick_an_abbreviations_sense_or_leave_it_as_typed():
     assert "prophylaxis" not in first_reading("clue cells on wet prep")  # a slide, not PrEP
     assert "prophylaxis" in first_reading("starting prep, partner hiv+")
     assert "sleep" in first_reading("opioid dependence w opioid-induced sle")  # a 40-character field's cut
+    assert "psychotic disorder" in first_reading("cocaine dep w cocaine-induced psych d/o")
     assert "bilateral" in first_reading("cataract ou")
     assert unmet("Worried, doesn't meet GAD criteria, GAD-7 9") == "Worried, no GAD, GAD-7 9"
     assert unmet("does not meet criteria for dependence per eval") == "no dependence per eval"

@@ -123,7 +123,8 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
                       else c.startswith(COUNSELING))]
         if counseling and not (use and target):
             continue
-        named = newborn and not withdrawing(text) and [k for k in target if codes[k - lo] in mother_used(text)]
+        used = mother_used(text) if newborn and not withdrawing(text) else []
+        named = [k for k in target if codes[k - lo] in used]
         if named:  # "infant w/ prenatal meth exposure": P04.16 whatever the use codes' substance
             j = max(named, key=lambda k: out[k])
             to_top(out, lo, hi, j)

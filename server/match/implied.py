@@ -20,7 +20,11 @@
   dehydration or low potassium one with metabolic disturbance, a hemiparesis or aphasia after a
   stroke its sequela ("following cerebral infarction"), a left hemiplegia non-dominant and a right
   one dominant when the entry does not say (guideline I.C.6.a), low back pain with sciatica lumbago,
-  a chronic heart failure's exacerbation acute on chronic;
+  a chronic heart failure's exacerbation acute on chronic (not a denied one); a hemiplegia's side the one
+  next to it, dominant or not by the hand the entry says ("L hemiparesis after R MCA stroke, R-handed");
+- a blood alcohol over the legal limit as an intoxication, "in a controlled environment" as a remission,
+  DSM-5's "psychotic d/o w/ severe use d/o" as induced, an HIV "never" with AIDS or an OI as asymptomatic
+  (Z21), a CRPS site's limb (G90.5- names only limbs);
 - a relative's drinking or drug use as "alcoholism in family" (Z63.72: "dad drinks heavily at home"),
   a pregnant patient's drinking as alcohol use (O99.31-), a gout of a toe as of the ankle and foot
   (M10.07-), "nonorganic" as F98's "not due to a substance or known physiological condition";

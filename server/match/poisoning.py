@@ -42,7 +42,7 @@ _PILLS = re.compile(r"\b(pills|tabs|tablets|capsules)\b")  # "took 20 sertraline
 _REVERSED = re.compile(r"\b(narcan|naloxone)\b")
 _OVERDOSED = re.compile(r"\b(unresponsive|apneic|apnea|found down|respiratory depression|pinpoint|cyanotic|"
                         r"not breathing|agonal)\b")
-_NO_OD = re.compile(r"\b(intoxication|intoxicated)\b")  # "opioid intoxication w/o OD, naloxone kit left"
+_INTOXICATION = re.compile(r"\b(intoxication|intoxicated)\b")  # "opioid intoxication w/o OD, naloxone kit left"
 KINDS = tuple((f"{name} of", said) for name, said in INTENTS[:2])  # not a poisoning
 DEFAULT_INTENT = "accidental"
 OTHER_INTENT = 0.25
@@ -83,7 +83,7 @@ def reading(text: str) -> str:
     classes = drug_classes()
     named = list(dict.fromkeys(_classes_named(text)))
     if not named or not (undenied(POISONING, text) or _PILLS.search(text) and _SELF_HARM.search(text)
-                         or undenied(_REVERSED, text) and _OVERDOSED.search(text) and not undenied(_NO_OD, text)):
+                         or undenied(_REVERSED, text) and _OVERDOSED.search(text) and not undenied(_INTOXICATION, text)):
         return ""
     kind = next((k for k, said in KINDS if said.search(text)), "poisoning by")
     rest = _CUE_WORDS.sub(" ", text)

@@ -59,8 +59,10 @@ def _over(scores: np.ndarray, batch, sub, said: re.Pattern, unless: re.Pattern, 
     out = scores.copy()
     for n, q in enumerate(batch.queries):
         text = q.variants[0].text
+        if not said.search(text) or unless.search(text):
+            continue
         lo, hi, codes = entry_codes(batch, sub, n)
-        if category not in codes or not said.search(text) or unless.search(text):
+        if category not in codes:
             continue
         j = lo + codes.index(category)
         if best:
