@@ -372,17 +372,20 @@ def _pregnancy_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
     said = pregnancy.stated_trimester(query) or (pregnancy.PUERPERIUM if pregnancy.in_puerperium(query) else None)
     if said is None:
         return []
-    twins = (pregnancy.complicating(sub.codes[c], said) for c in found[:pregnancy.COMPLICATING_SEEDS])
-    return [sub.code_index[t] for t in dict.fromkeys(twins) if t in sub.code_index]
+    return _indexed(sub, (pregnancy.complicating(sub.codes[c], said) for c in found[:pregnancy.COMPLICATING_SEEDS]))
 
 
 def _newborn_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
     """For a newborn's entry that speaks of its mother's use, the P04 codes of its best use codes."""
     if sub.system != ICD10CM or not newborn_exposed(query.variants[0].text):
         return []
-    twins = [*(disorders.newborn_twin(sub.codes[c]) for c in found[:MAX_NEWBORN_SEEDS]),
-             *disorders.mother_used(query.variants[0].text)]
-    return [sub.code_index[t] for t in dict.fromkeys(twins) if t and t in sub.code_index]
+    return _indexed(sub, [*(disorders.newborn_twin(sub.codes[c]) for c in found[:MAX_NEWBORN_SEEDS]),
+                          *disorders.mother_used(query.variants[0].text)])
+
+
+def _indexed(sub: SystemIndex, codes) -> list[int]:
+    """The concepts of the codes the index has, once each, in order (None: no code)."""
+    return [sub.code_index[c] for c in dict.fromkeys(codes) if c is not None and c in sub.code_index]
 
 
 def _stated_siblings(query, found: list[int], sub: SystemIndex) -> list[int]:

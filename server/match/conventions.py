@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from server.match.implied import undenied
+from server.match.implied import ADULT_AGE, undenied
 from server.match.normalize import word_set
 from server.match.rerank import CLASH_PENALTY, entry_codes, to_twin
 from server.systems import ICD10CM
@@ -91,7 +91,7 @@ def said_kind(scores: np.ndarray, batch, sub) -> np.ndarray:
 # an age the entry states: "18 mo", "2 yo", "3-year-old" (not "x 18 mo", a duration)
 _AGE = re.compile(r"(?<!\bx )(?<!\bfor )(?<!\bsince )(?<!\bover )(?<!\bpast )(?<!\blast )\b(\d{1,2})\s*"
                   r"(yo|y/o|yrs? old|years? old|-year-old|y|mo|mos|months? old|-month-old)\b")
-NEWBORN_DAYS, ADULT_DAYS = 28, 18 * 365
+NEWBORN_DAYS, ADULT_DAYS = 28, ADULT_AGE * 365
 # (the title's word, whether an age in days is outside it): a newborn's code for an older child, an adult's
 # for a child
 _AGE_WORDS = ((frozenset({"newborn"}), lambda days: days > NEWBORN_DAYS),
