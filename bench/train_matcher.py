@@ -71,9 +71,10 @@ DEV_SETS = (DATA / "problem_list_dev.jsonl", DATA / "local_table_dev.jsonl", DAT
 # full 32 (l29, f35, unread) joined on 2026-11-24 (third session), legacy 28 and full 35-36 (l31, f38, f39,
 # unread) in the fourth; legacy 30 and full 39-40 (l33, f42, f43, unread) on 2026-11-25. Held out together
 # (fitted without all three), they gave full-wording ECE 0.044 at weight 3, 0.041 at 6, 0.039 at 10, 0.049
-# with the read sets at half weight: no reason to move from 3.
-FRESH_SETS = tuple(DATA / f"legacy_table_dev{n}.jsonl" for n in (17, 19, 20, 24, 26, 28, 30)) + tuple(
-    DATA / f"problem_list_full_dev{n}.jsonl" for n in (19, 20, 21, 24, 25, 28, 29, 32, 35, 36, 39, 40))
+# with the read sets at half weight: no reason to move from 3. Legacy 32 and full 43-44 (l35, f46, f47,
+# unread) joined on 2026-11-25, second session.
+FRESH_SETS = tuple(DATA / f"legacy_table_dev{n}.jsonl" for n in (17, 19, 20, 24, 26, 28, 30, 32)) + tuple(
+    DATA / f"problem_list_full_dev{n}.jsonl" for n in (19, 20, 21, 24, 25, 28, 29, 32, 35, 36, 39, 40, 43, 44))
 FRESH_WEIGHT = 3.0
 CHUNK = 1000
 # The held-out inclusion terms weigh a quarter of a set: matched with their own term out they are

@@ -45,7 +45,10 @@ def test_new_dev_sets_are_valid_and_disjoint_from_content(default_db, capsys):
              "problem_list_full_dev35.jsonl": 200, "problem_list_full_dev36.jsonl": 200,
              "legacy_table_dev29.jsonl": 160, "problem_list_full_dev37.jsonl": 200,
              "problem_list_full_dev38.jsonl": 200, "legacy_table_dev30.jsonl": 160,
-             "problem_list_full_dev39.jsonl": 200, "problem_list_full_dev40.jsonl": 199}
+             "problem_list_full_dev39.jsonl": 200, "problem_list_full_dev40.jsonl": 199,
+             "legacy_table_dev31.jsonl": 160, "problem_list_full_dev41.jsonl": 200,
+             "problem_list_full_dev42.jsonl": 200, "legacy_table_dev32.jsonl": 185,
+             "problem_list_full_dev43.jsonl": 200, "problem_list_full_dev44.jsonl": 200}
     assert check_dev_set.main([*(str(DATA / name) for name in least), "--db", default_db]) == 0
     reports = _reports(capsys)
     assert [Path(r["file"]).name for r in reports] == list(least)

@@ -712,3 +712,52 @@ def test_a_specific_phobia_by_what_is_feared(engine):
                         "Afraid of dogs since bitten at 6, crosses the street to avoid them - specific phobia",
                         "Specific phobia, other type - vomiting"]) == \
         ["F40.241", "F40.243", "F40.240", "F40.218", "F40.298"]
+
+
+def test_an_intoxication_beside_uncomplicated_an_opioid_nod_and_a_schizophrenias_disorganized_speech(engine):
+    assert top(engine, ["Intoxicated at work, mild AUD, uncomplicated",
+                        "Severe OUD, nodding off in clinic waiting room after using heroin",
+                        "Chronic schizophrenia, disorganized speech and behavior",
+                        "Closed fx R ribs 7 and 8 after a fall while intoxicated, initial"]) == \
+        ["F10.120", "F11.220", "F20.9", "S22.41XA"]
+
+
+def test_remission_not_yet_a_past_delirium_a_named_substances_induced_disorder_an_uncomplicated_withdrawal(engine):
+    assert top(engine, ["OUD, moderate, last use 2 wks ago, not yet in remission",
+                        "Hx DTs 2015, AUD in sustained remission x 3 yrs",
+                        "Cocaine use d/o, severe, w/ substance-induced depressive d/o",
+                        "Benzo dependence, in w/d after stopping, tremulous, no seizures or delirium"]) == \
+        ["F11.20", "F10.21", "F14.24", "F13.230"]
+
+
+def test_a_newborns_withdrawal_a_postpartum_day_and_a_tuberculin_reading(engine):
+    assert top(engine, ["Newborn with NOWS, mother on methadone", "PPD 2 s/p C-section, OUD on buprenorphine",
+                        "PPD 15 mm, no TB sx", "Smokeless, 1 tin a day, nicotine dependence"]) == \
+        ["P96.1", "O99.325", "R76.11", "F17.220"]
+
+
+def test_weeks_that_open_an_entry_this_trimester_an_abuse_and_a_hypertension_in_pregnancy(engine):
+    assert top(engine, ["26 wks, smokes about 10 cigarettes a day",
+                        "UDS + cocaine at 30 wks, used twice this trimester",
+                        "22 wks, boyfriend hit her and pushed her down the stairs, IPV",
+                        "Chronic HTN on nifedipine, 16 wks pregnant",
+                        "12 wks of low back pain, PT started"]) == \
+        ["O99.332", "O99.323", "O9A.312", "O10.012", "M54.50"]
+
+
+def test_a_second_episode_mixed_adjustment_a_denied_adjective_and_a_diabetics_foot_ulcer(engine):
+    assert top(engine, ["Second episode of major depression, moderate", "3rd episode C diff this year",
+                        "Adjustment d/o after divorce, both anxious and depressed",
+                        "Panic attacks weekly, no agoraphobic avoidance",
+                        "DM2 with R heel ulcer, fat layer exposed", "Dx not yet clarified, r/o delusional d/o"]) == \
+        ["F33.1", "A04.71", "F43.23", "F41.0", "E11.621", "F22"]
+
+
+def test_social_needs_utility_debt_several_unaffordable_needs_and_no_shelter(engine):
+    categories = [r.results[0].candidates[0].code for r in engine.match_texts(
+        ["Owes $900 on the electric bill, shutoff notice came Monday",
+         "Can't afford rent, food or utilities since hours were cut",
+         "Teach-back on insulin dosing failed, can't explain when to take it"], ["sdoh"], 3)]
+    assert categories == ["utility-insecurity", "financial-insecurity", "personal-health-literacy"]
+    assert top(engine, ["Sleeping under the bridge, declines shelter",
+                        "Drinks 3 beers nightly, PCP documented alcohol use disorder, mild"]) == ["Z59.02", "F10.10"]

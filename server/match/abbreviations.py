@@ -27,10 +27,13 @@ _NUMBER = re.compile(r"^\d+([.,/]\d+)?$")
 # after a result, a test's ("POS PPD" is a positive tuberculin skin test, not postpartum depression).
 AFTER_NUMBER = {"ppd": "packs per day of cigarettes"}
 AFTER_RESULT = {"ppd": "purified protein derivative"}
+BEFORE_DAY = {"ppd": "postpartum day"}  # before a day's number: "PPD#3 s/p SVD" (a smoker's "1 ppd" is after one)
 _RESULTS = frozenset("pos positive neg negative +ve -ve".split())
 AFTER_WITH = {"halluc": "hallucinations"}  # "... W HALLUC" (not "HALLUC DEPEND")
 PERSONS = frozenset({"pcp"})  # after a word that takes a person, no substance ("not characterized by PCP")
 _PERSON_BEFORE = frozenset("by per from to my her his their new see sees saw with w/ call called f/u".split())
+_PERSON_AFTER = frozenset("documented documents diagnosed dx'd notes noted says said started referred recommends "
+                          "recommended prescribed prescribes ordered".split())
 # Neighbours that make it no abbreviation to expand: "wet prep" is a slide, "Td up to date" a vaccine.
 NOT_HERE = {"prep": (frozenset("wet koh bowel".split()), frozenset()),
             "td": (frozenset(), frozenset("up utd booster vaccine vaccinated given shot due".split()))}
@@ -89,10 +92,15 @@ def load(path: Path = ABBREVIATIONS_FILE) -> dict[str, tuple[Sense, ...]]:
 
 
 def _senses(table, span: list[str], previous: str, allow_ordinary: bool,
-            following: str = "") -> tuple[Sense, ...] | None:
+            following: str = "", then: str = "") -> tuple[Sense, ...] | None:
     key = " ".join(span)
     if key in PLACES and (previous in _BEFORE_PLACE or following in _AFTER_PLACE):
         return (Sense(PLACES[key], "shorthand", False),)
+    if key in BEFORE_DAY and re.fullmatch(r"\d{1,2}", following) and not _NUMBER.match(previous):
+        if then == "mm":  # "PPD 12 mm": a skin test's induration
+            return tuple(s for s in table.get(key, ()) if s.expansion == AFTER_RESULT[key]) or None
+        if then not in UNITS:
+            return (Sense(BEFORE_DAY[key], "shorthand", False),)
     if key in AFTER_INDUCED and previous.endswith("induced"):
         return (Sense(AFTER_INDUCED[key], "shorthand", False),)
     senses = table.get(key)
@@ -100,7 +108,8 @@ def _senses(table, span: list[str], previous: str, allow_ordinary: bool,
         return None
     if key in ORDINARY_WORDS and not allow_ordinary or key in UNITS and _NUMBER.match(previous):
         return None
-    if key in PERSONS and previous in _PERSON_BEFORE:  # "f/u PCP", "per PCP": a person, no condition
+    if key in PERSONS and (previous in _PERSON_BEFORE or following in _PERSON_AFTER):  # "f/u PCP", "per PCP",
+        # "PCP documented AUD": a person, no condition
         return None
     if key in NOT_HERE and (previous in NOT_HERE[key][0] or following in NOT_HERE[key][1]):
         return None
@@ -151,8 +160,8 @@ def segment(toks: list[str], capitals: set[int], terse: bool, table=None, breaks
         for n in range(min(MAX_SPAN, len(toks) - i), 0, -1):
             if n > 1 and (" ".join(toks[i:i + n]) not in table or any(b in breaks for b in range(i + 1, i + n))):
                 continue  # (no abbreviation of several tokens but the table's)
-            following = toks[i + n] if i + n < len(toks) else ""
-            senses = _senses(table, toks[i:i + n], previous, terse or i in capitals, following)
+            following, then = (toks[i + n:i + n + 2] + ["", ""])[:2]
+            senses = _senses(table, toks[i:i + n], previous, terse or i in capitals, following, then)
             if senses:
                 out.append((" ".join(toks[i:i + n]), senses))
                 i += n

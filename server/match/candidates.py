@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from server.match import disorders, pregnancy, specific
-from server.match.implied import newborn_exposed
+from server.match import conventions, disorders, pregnancy, specific
+from server.match.implied import newborn_exposed, withdrawing
 from server.match.index import QueryVectors, SystemIndex
 from server.match.normalize import bag_key
 from server.systems import ICD10CM
@@ -249,6 +249,7 @@ def generate(queries, sub: SystemIndex, vectors: QueryVectors, exclude: list[set
         more += [s for s in _stated_siblings(query, found, sub) if s not in more]
         more += [s for s in _side_twins(query, found + more, sub) if s not in more]
         more += [s for s in _category_twins(found + more, sub) if s not in more]
+        more += [s for s in _uncomplicated_twins(query, found + more, sub) if s not in more and s not in found]
         more += [s for s in _pregnancy_twins(query, found, sub) if s not in more and s not in found]
         more += [s for s in _newborn_twins(query, found + more, sub) if s not in more and s not in found]
         cand_concept.extend(found)
@@ -364,6 +365,15 @@ def _category_twins(found: list[int], sub: SystemIndex) -> list[int]:
     return twins[:MAX_TWINS]
 
 
+def _uncomplicated_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
+    """For an entry listing withdrawal signs, the uncomplicated withdrawal of the candidates' unspecified ones
+    (F13.239 -> F13.230), for conventions.withdrawal_signs to move to."""
+    if not conventions.signs_said(query):
+        return []
+    return _indexed(sub, (code[:-1] + "0" for c in found
+                          if conventions.WITHDRAWAL_UNSPECIFIED.match(code := sub.codes[c])))
+
+
 def _pregnancy_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
     """For an entry stating a trimester or the puerperium, the O99 codes of its best candidates of other
     chapters ("anemia at 28 wks": O99.013 next to D50.9)."""
@@ -376,11 +386,13 @@ def _pregnancy_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
 
 
 def _newborn_twins(query, found: list[int], sub: SystemIndex) -> list[int]:
-    """For a newborn's entry that speaks of its mother's use, the P04 codes of its best use codes."""
+    """For a newborn's entry that speaks of its mother's use, the P04 codes of its best use codes (and P96.1
+    when it is withdrawing)."""
     if sub.system != ICD10CM or not newborn_exposed(query.variants[0].text):
         return []
+    text = query.variants[0].text
     return _indexed(sub, [*(disorders.newborn_twin(sub.codes[c]) for c in found[:MAX_NEWBORN_SEEDS]),
-                          *disorders.mother_used(query.variants[0].text)])
+                          *disorders.mother_used(text), disorders.WITHDRAWING if withdrawing(text) else None])
 
 
 def _indexed(sub: SystemIndex, codes) -> list[int]:

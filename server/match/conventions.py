@@ -38,6 +38,27 @@ def paranoid_type(scores: np.ndarray, batch, sub) -> np.ndarray:
     return out
 
 
+_FOOT_ULCER = re.compile(r"^L97\.[45]")  # a non-pressure chronic ulcer of the heel, midfoot or another part of the foot
+_DIABETIC_FOOT_ULCER = re.compile(r"^E(08|09|10|11|13)\.621$")
+
+
+def diabetic_foot_ulcer(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """A diabetic's foot ulcer is coded first as the diabetes with it (E11.621; the L97.4- / L97.5- ulcer is
+    an additional code): a first foot ulcer code gives its score to the entry's E1x.621 candidate."""
+    if sub.system != ICD10CM:
+        return scores
+    out = scores.copy()
+    for n in range(len(batch.queries)):
+        lo, hi, codes = entry_codes(batch, sub, n)
+        if not codes:
+            continue
+        i = int(np.argmax(out[lo:hi]))
+        diabetic = [j for j, code in enumerate(codes) if _DIABETIC_FOOT_ULCER.match(code)]
+        if _FOOT_ULCER.match(codes[i]) and diabetic:
+            to_twin(out, lo + i, lo + max(diabetic, key=lambda j: out[lo + j]))
+    return out
+
+
 _TYPE = re.compile(r"\btype (1|2|i|ii|one|two)\b")
 _TYPE_NUMBER = {"1": "1", "i": "1", "one": "1", "2": "2", "ii": "2", "two": "2"}
 
@@ -197,7 +218,7 @@ def remission_over_history(scores: np.ndarray, batch, sub) -> np.ndarray:
     return out
 
 
-_WITHDRAWAL_UNSPECIFIED = re.compile(r"^F1\d\.[129]39$")
+WITHDRAWAL_UNSPECIFIED = re.compile(r"^F1\d\.[129]39$")
 _SIGNS = re.compile(r"\b(tremor|tremors|tremulous|shaky|shakes|sweats|sweating|diaphore\w*|tachy\w*|hr \d+|"
                     r"anxiety|anxious|ciwa|cows|nausea|vomiting|restless\w*|yawning|piloerection|goosebumps|"
                     r"myalgias?|cramps|diarrhea|insomnia|irritab\w*)\b")
@@ -211,7 +232,8 @@ def withdrawal_signs(scores: np.ndarray, batch, sub) -> np.ndarray:
     """A withdrawal whose signs the entry lists and none of its complications ("Benzo withdrawal - tremor,
     anxiety, tachy") is uncomplicated: F13.239 "..., unspecified" gives its score to F13.230; with
     nothing said of it ("Alcohol dep w/ withdrawal") it stays unspecified. A delirium the entry has only
-    as history ("withdrawal, hx DTs, CIWA 16, tremor") is no F10.231 either."""
+    as history ("withdrawal, hx DTs, CIWA 16, tremor") is no F10.231 either, nor one of a disorder now in
+    remission ("Hx DTs 2019; AUD severe now in sustained remission": F10.21)."""
     if sub.system != ICD10CM:
         return scores
     out = scores.copy()
@@ -221,17 +243,34 @@ def withdrawal_signs(scores: np.ndarray, batch, sub) -> np.ndarray:
             continue
         i = int(np.argmax(out[lo:hi]))
         plain = codes[i][:-1] + "0"
+        remitted = codes[i][:5] + "1"
         if _WITH_DELIRIUM.match(codes[i]) and plain in codes and _only_past(q):  # "w/d, hx DTs. CIWA 16"
             to_twin(out, lo + i, lo + codes.index(plain))
-        elif (_WITHDRAWAL_UNSPECIFIED.match(codes[i]) and plain in codes
-                and any(_SIGNS.search(v.text) for v in q.variants)
+        elif _WITH_DELIRIUM.match(codes[i]) and remitted in codes and _past_in_remission(q):
+            to_twin(out, lo + i, lo + codes.index(remitted))  # "Hx DTs 2019; AUD now in sustained remission"
+        elif (WITHDRAWAL_UNSPECIFIED.match(codes[i]) and plain in codes and signs_said(q)
                 and not any(undenied(_COMPLICATION, v.text) for v in q.variants)):
             to_twin(out, lo + i, lo + codes.index(plain))
     return out
 
 
+_REMISSION = re.compile(r"\bremission\b")
+
+
+def _past_in_remission(q) -> bool:
+    """The entry's complications are history and its disorder in remission."""
+    typed = q.variants[0].text
+    return bool(_PAST_COMPLICATION.search(typed)) and undenied(_REMISSION, typed) \
+        and not undenied(_COMPLICATION, _PAST_COMPLICATION.sub(" ", typed))
+
+
+def signs_said(q) -> bool:
+    """The entry lists withdrawal signs."""
+    return any(_SIGNS.search(v.text) for v in q.variants)
+
+
 def _only_past(q) -> bool:
     """The entry lists withdrawal signs, and its complications only as history."""
-    return (any(_SIGNS.search(v.text) for v in q.variants)
+    return (signs_said(q)
             and any(_PAST_COMPLICATION.search(v.text) for v in q.variants)
             and not any(undenied(_COMPLICATION, _PAST_COMPLICATION.sub(" ", v.text)) for v in q.variants))

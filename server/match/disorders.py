@@ -72,7 +72,8 @@ _COUNSELING = re.compile(r"\b(counseling|counselling|counsel|couns)\b")
 USE_CODES = tuple(f"F1{k}" for k in range(10))
 IN_FAMILY, FAMILY_HISTORY = "Z63.72", ("Z81.1", "Z81.3", "Z81.4")
 COUNSELING = ("Z71.4", "Z71.5")
-NEWBORN_CODES = ("P04", "P96.1")  # a newborn affected by its mother's use, or withdrawing
+WITHDRAWING = "P96.1"
+NEWBORN_CODES = ("P04", WITHDRAWING)  # a newborn affected by its mother's use, or withdrawing
 # the P04 code of a mother's use: "infant w/ prenatal meth exposure" is P04.16, not F15.- or O99.32-
 _MATERNAL_USE = {"F10": "P04.3", "F11": "P04.14", "F12": "P04.81", "F13": "P04.17", "F14": "P04.41",
                  "F15": "P04.16", "F16": "P04.42", "F17": "P04.2", "F18": "P04.49", "F19": "P04.49",
@@ -123,6 +124,8 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
                       else c.startswith(COUNSELING))]
         if counseling and not (use and target):
             continue
+        if newborn and withdrawing(text):  # "newborn w/ NOWS, mom on buprenorphine": P96.1, not P04.14
+            target = [k for k in target if codes[k - lo] == WITHDRAWING] or target
         used = mother_used(text) if newborn and not withdrawing(text) else []
         named = [k for k in target if codes[k - lo] in used]
         if named:  # "infant w/ prenatal meth exposure": P04.16 whatever the use codes' substance

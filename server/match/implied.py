@@ -1,7 +1,9 @@
 """Words a coder reads into an entry that it does not spell out:
 - the trimester of a gestational age, appended ("preeclampsia at 35 weeks" is third trimester;
-  ICD-10-CM: first under 14 weeks, second under 28), a later pregnancy's gravida ("G3P2") as
-  multigravida, a pregnant "AMA" as elderly;
+  ICD-10-CM: first under 14 weeks, second under 28; "28 wks, still smoking" too, and "at 32 wks, ...
+  this trimester"), a later pregnancy's gravida ("G3P2") as multigravida, a pregnant "AMA" as elderly;
+- a second or third episode as recurrent ("2nd episode of major depression": F33; C diff: A04.71),
+  fractured "ribs" as multiple (S22.4-);
 - "both" of paired parts as "bilateral" ("ringing in both ears"); a heart failure with preserved
   ejection fraction as diastolic, with reduced as systolic;
 - the spinal region of a thoracic or lumbar level, in the level's place ("L4-5 disc herniation"
@@ -22,9 +24,10 @@
   one dominant when the entry does not say (guideline I.C.6.a), low back pain with sciatica lumbago,
   a chronic heart failure's exacerbation acute on chronic (not a denied one); a hemiplegia's side the one
   next to it, dominant or not by the hand the entry says ("L hemiparesis after R MCA stroke, R-handed");
-- a blood alcohol over the legal limit as an intoxication, "in a controlled environment" as a remission,
-  DSM-5's "psychotic d/o w/ severe use d/o" as induced, an HIV "never" with AIDS or an OI as asymptomatic
-  (Z21), a CRPS site's limb (G90.5- names only limbs);
+- a blood alcohol over the legal limit, or an opioid user's nodding off, as an intoxication, "in a
+  controlled environment" as a remission, DSM-5's "psychotic d/o w/ severe use d/o" as induced, a
+  schizophrenia's "disorganized speech" as a symptom, not its type, an HIV "never" with AIDS or an OI as
+  asymptomatic (Z21), a CRPS site's limb (G90.5- names only limbs);
 - a relative's drinking or drug use as "alcoholism in family" (Z63.72: "dad drinks heavily at home"),
   a pregnant patient's drinking as alcohol use (O99.31-), a gout of a toe as of the ankle and foot
   (M10.07-), "nonorganic" as F98's "not due to a substance or known physiological condition";
@@ -192,7 +195,8 @@ def gestational_weeks(tokens: list[str]) -> int | None:
     found = _all_weeks(tokens)
     if not any(t in _PREGNANCY or _GRAVIDA.match(t) or _GRAVIDA_ALONE.match(t) or t.startswith("pregnan")
                for t in tokens):
-        found = [(i, weeks) for i, weeks in found if _AT_WEEKS & set(tokens[i - 1:i]) and weeks >= 8
+        found = [(i, weeks) for i, weeks in found if (_AT_WEEKS & set(tokens[i - 1:i]) or i == 0 and len(tokens) > 4
+                                                      and not _DURATION & set(tokens[i + 2:i + 3])) and weeks >= 8
                  and not _NOT_GESTATIONAL & set(tokens) and tokens[i + 2:i + 3] != ["old"]]
         if not found:
             return None
@@ -202,7 +206,8 @@ def gestational_weeks(tokens: list[str]) -> int | None:
 
 # "acute cystitis at 20 wks": a point in a pregnancy the entry need not name; not a
 # visit's ("f/u at 12 wks") nor a baby's
-_AT_WEEKS = frozenset({"at"})
+_AT_WEEKS = frozenset({"at"})  # or the first words of an entry that says more: "28 wks, still smoking ~1/2 ppd"
+_DURATION = frozenset("of ago old x".split())  # "12 wks of low back pain"
 _NOT_GESTATIONAL = frozenset("f/u fu follow followup follow-up rtc return recheck postpartum pp post-op postop "
                              "infant baby newborn old miscarriage miscarried loss lost sab stillbirth stillborn "
                              "delivered delivery born iufd demise abortion termination tab ectopic".split())
@@ -389,6 +394,9 @@ _CUT_REMISSION = {**{("in", w): "full" for w in ("f", "fu", "ful")},
 _BLOOD_ALCOHOL = re.compile(r"\b(?:bal|bac|etoh level|alcohol level|blood alcohol(?: level| concentration)?)"
                             r"(?: (?:of|was|is))? (?:0 (\d{2,3})|(\d{2,3}))\b")
 _LEGAL_LIMIT = 0.08
+# an opioid intoxication's sign, "nodding off in ED lobby after using" (not pinpoint pupils alone: "found down,
+# apneic, pinpoint pupils" is an overdose)
+_OPIOID = frozenset("oud opioid opioids heroin fentanyl oxycodone".split())
 
 
 def _over_limit(text: str) -> bool:
@@ -396,6 +404,12 @@ def _over_limit(text: str) -> bool:
                for m in _BLOOD_ALCOHOL.finditer(text))
 
 
+# an episode said to be another one: a recurrent disorder
+_REPEATED = re.compile(r"\b(2nd|second|3rd|third|4th|fourth|another|repeat) (?:\w+ )?(episode|recurrence|bout)\b")
+# a schizophrenia type's word for a symptom: "disorganized speech" (not "residual negative sx": ICD-10's
+# residual schizophrenia is its chronic stage of negative symptoms)
+_TYPES = frozenset({"disorganized"})
+_TYPE_AS_SYMPTOM = re.compile(r"\b(disorganized) (speech|behaviou?r|thinking|thoughts?)\b")
 # DSM-5's "[substance]-induced [kind] disorder with [severity] use disorder", the "induced" left out
 _WITH_USE_DISORDER = re.compile(r"\b(psychotic|depressive|bipolar|anxiety|sleep|mood|neurocognitive) "
                                 r"(?:disorder|d/o|do)\b.* (?:with|w/|w) (?:mild|moderate|severe|sev|mod) "
@@ -416,8 +430,8 @@ def implied(tokens: list[str]) -> list[str]:
     if passed and _all_weeks(tokens):  # "22 wks: ... after 1st trimester": the weeks say which it is now
         out = [t for i, t in enumerate(out) if i not in passed]
         present = set(out)
-    if not TRIMESTER_SAID & present:
-        weeks = gestational_weeks(tokens)
+    if not any(t in TRIMESTER_SAID and out[i - 1:i] != ["this"] for i, t in enumerate(out)):  # "at 32 wks, ...
+        weeks = gestational_weeks(tokens)  # this trimester": the weeks say which
         if weeks is not None:
             out += [trimester(weeks), "trimester"]
     parts = {p for t in tokens for p in t.split("/")}  # "labor/delivery"
@@ -439,6 +453,10 @@ def implied(tokens: list[str]) -> list[str]:
         out = [_region(t) or t for t in out]
     if _FRACTURE & present:
         out = [_BONE.get(t, t) for t in out]
+    if _REPEATED.search(text) and "recurrent" not in present:  # F33, A04.71: "2nd episode of major depression"
+        out.append("recurrent")
+    if _FRACTURE & present and "ribs" in present and "multiple" not in present:  # S22.4-: "fx L ribs 5 and 6"
+        out.append("multiple")
     if _FRACTURE & present and "stress" in present:  # M84.37-: "Stress fracture, ... foot"
         out += [_STRESS_SITE[t] for t in tokens if t in _STRESS_SITE][:1]
     if _LONG_BONES & set(out):
@@ -492,7 +510,8 @@ def implied(tokens: list[str]) -> list[str]:
         out += ["alcohol", "use"]  # "20 wk pregnant, drinking 2-3 drinks on weekends": O99.312
     if _GOUT & present and _FOOT_PARTS & present and "ankle and foot" not in text:  # M10.07-: "gout R great toe"
         out += ["ankle", "and", "foot"]
-    if _over_limit(text) and not present & {"intoxication", "intoxicated"}:
+    if (_over_limit(text) or _OPIOID & present and "nodding" in present) \
+            and not present & {"intoxication", "intoxicated"}:
         out += ["with", "intoxication"]
     if "hiv" in present and _NEVER_AIDS.search(text):  # "never had an OI": Z21, not B20
         out += ["asymptomatic", "infection", "status"]
@@ -516,7 +535,15 @@ def implied(tokens: list[str]) -> list[str]:
         group = _age_group(tokens)
         if group:
             out.append(group)
-    return out
+    return symptoms_not_type(out)
+
+
+def symptoms_not_type(tokens: list[str]) -> list[str]:
+    """A schizophrenia's "disorganized speech" is a symptom, not its type (F20.1): the type's word taken out."""
+    if "schizophrenia" not in tokens or not _TYPE_AS_SYMPTOM.search(" ".join(tokens)):
+        return tokens
+    return [t for t, after in zip(tokens, tokens[1:] + [""])
+            if not (t in _TYPES and _TYPE_AS_SYMPTOM.match(f"{t} {after}"))]
 
 
 _SEVERITY_BEFORE = re.compile(r"\b(mild|moderate|severe) (?:(\w+) )?use disorder\b")
@@ -528,9 +555,10 @@ _STATE = re.compile(r"\b(intoxication|intoxicated)\b|\b(alcohol|sedative|hypnoti
 # an intoxication said as such, not a code title's "with intoxication" (a table's "ETOH ABUSE W/
 # INTOX" is F10.129, unspecified; caffeine's is F15.929)
 _INTOXICATED = re.compile(r"\b(?:acutely )?intoxicated\b")  # the titles say "with intoxication"
-_SAID_INTOXICATED = re.compile(r"\b(?:acutely )?intoxicat(ed)\b|(?<!\bwith )\bintoxication\b")
-_COMPLICATED = re.compile(r"\b(delirium|perceptual|hallucinat\w*|seizures?|psychotic|psychosis|uncomplicated|"
-                          r"unspecified|complicated)\b")
+_SAID_INTOXICATED = re.compile(r"(?<!\bwhile )\b(?:acutely )?intoxicat(ed)\b|(?<!\bwith )\bintoxication\b")
+_COMPLICATIONS = r"delirium|perceptual|hallucinat\w*|seizures?|psychotic|psychosis"
+_COMPLICATION = re.compile(rf"\b({_COMPLICATIONS})\b")
+_COMPLICATED = re.compile(rf"\b({_COMPLICATIONS}|uncomplicated|unspecified|complicated)\b")
 _DENIAL = frozenset("no denies denied without w/o wo negative not nor".split())
 _DENIAL_REACH = 4  # "no hallucinations or seizures", "denies any visual or tactile hallucinations"
 _AFFIRMING = frozenset("with w/ but has had".split())  # "no seizures but hallucinating"
@@ -568,6 +596,8 @@ def dsm_severity(reading: str, terse: bool = False) -> str:
     if out != reading and "cocaine" in out.split():
         out = _COCAINE_STIMULANT.sub(r"cocaine \1", out)
     if undenied(_COMPLICATED, out):
+        if not terse and "uncomplicated" in out.split() and not undenied(_COMPLICATION, out):
+            out = _INTOXICATED.sub("with intoxication", out, 1)  # "intoxicated ... Uncomplicated": F10.120
         return out if out != reading else ""
     if out != reading and _STATE.search(out):
         out = _STATE_WORD.sub(r"\1 uncomplicated", _INTOXICATED.sub("with intoxication", out), 1)

@@ -162,6 +162,12 @@ def _withdrawing(text: str) -> bool:
     return len(signs) >= 2 and undenied(_WITHDRAWAL_SIGN, text)
 
 
+_ANXIOUS = re.compile(r"\b(anxious|anxiety)\b")
+_DEPRESSED = re.compile(r"\b(depressed|depressive|depression)\b")
+_SUBSTANCE_INDUCED = re.compile(r"\bsubstance[- ]induced\b")
+_UNNAMED = frozenset("substance drug drugs polysubstance polysub".split())  # no one substance
+
+
 def reading(text: str, entry: str = "") -> str:
     """The entry so read (`entry`: as typed, for what its readings leave out); "" when none of these applies."""
     typed = text
@@ -176,6 +182,9 @@ def reading(text: str, entry: str = "") -> str:
     if "depress" in text:  # a first episode is a single one
         out = out.replace("first episode", "single episode")
     out = out.replace("induced psychosis", "induced psychotic disorder").replace("methamphetamine", "stimulant")
+    named = {w for w in re.split(r"[\s-]+", out) if w in SUBSTANCES} - _UNNAMED
+    if len(named) == 1 and _SUBSTANCE_INDUCED.search(out):  # "meth use d/o w/ substance-induced depressive d/o"
+        out = _SUBSTANCE_INDUCED.sub(f"{next(iter(named))}-induced", out)
     out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
     if substance and "withdrawal" not in out and _withdrawing(out):
         out += " with withdrawal"
@@ -187,6 +196,8 @@ def reading(text: str, entry: str = "") -> str:
         said = [words for pattern, words in DISTURBANCES if undenied(pattern, out) and words not in out]
         if len(said) == 1:  # more than one is for several codes
             out += " " + said[0]
+    if "adjustment" in out and "mixed" not in out and undenied(_ANXIOUS, out) and undenied(_DEPRESSED, out):
+        out += " with mixed anxiety and depressed mood"  # F43.23: "adjustment d/o w/ both anxious + depressed"
     if _OCD.search(out) and undenied(_OBSESSIONS, out) and undenied(_COMPULSIONS, out):
         out += " mixed obsessional thoughts and acts"
     out = _INDUCED_MOOD.sub("induced mood disorder", _INDUCED_SLEEP.sub("induced sleep disorder", out))

@@ -91,7 +91,10 @@ _COMPLICATING = (("D50", "D64", "O99.01"), ("D65", "D89", "O99.11"), ("E00", "E0
                  ("F11", "F16", "O99.32"), ("F17", "F17", "O99.33"), ("F18", "F19", "O99.32"),
                  ("F20", "F99", "O99.34"), ("G00", "G99", "O99.35"), ("I00", "I09", "O99.41"),
                  ("I20", "I99", "O99.41"), ("J00", "J99", "O99.51"), ("K00", "K95", "O99.61"),
-                 ("L00", "L99", "O99.71"))
+                 ("L00", "L99", "O99.71"), ("I10", "I10", "O10.01"))  # and a pre-existing hypertension, O10.01-
+# an abuse of a pregnant patient, confirmed or suspected (T74.-, T76.-): O9A.3- physical, O9A.4- sexual, O9A.5-
+# psychological ("20 wks, FOB pushed her into a wall": O9A.312)
+_ABUSE = tuple((f"{c}.{kind}", f"{c}.{kind}", f"O9A.{kind + 2}1") for c in ("T74", "T76") for kind in (1, 2, 3))
 _TRIMESTER_DIGIT = {"first": "1", "second": "2", "third": "3"}
 PUERPERIUM = "puerperium"
 _SIXTH_CHARACTER = frozenset("O99.28 O99.31 O99.32 O99.33 O99.34 O99.35".split())  # O99.345; else O99.03, O99.53
@@ -105,12 +108,12 @@ def stated_trimester(query) -> str | None:
 
 
 def complicating(code: str, trimester_said: str) -> str | None:
-    """The O99 code of a condition of another chapter complicating a pregnancy in the trimester said
+    """The O99 code (O9A for an abuse, O10.01- for a pre-existing hypertension) of a condition of another
+    chapter complicating a pregnancy in the trimester said
     ("Iron deficiency anemia at 28 wks": D50.9 -> O99.013 "Anemia complicating pregnancy, third trimester"),
     or the puerperium ("PP anxiety": O99.345; O99.03 "Anemia complicating the puerperium")."""
-    head = code[:3]
-    for first, last, sub_category in _COMPLICATING:
-        if first <= head <= last:
+    for first, last, sub_category in _ABUSE + _COMPLICATING:
+        if first <= code[:len(first)] <= last:
             if trimester_said == PUERPERIUM:
                 return sub_category + "5" if sub_category in _SIXTH_CHARACTER else sub_category[:-1] + "3"
             return sub_category + _TRIMESTER_DIGIT[trimester_said]

@@ -10,10 +10,11 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from server.match import abbreviations, encounter, mental, poisoning
+from server.match import abbreviations, encounter, features, mental, poisoning
 from server.match.abbreviations import Variant
 from server.match.assertion import Assertion, detect
-from server.match.implied import dsm_severity, implied, none_now, without_trimester, wound_defaults
+from server.match.implied import (dsm_severity, implied, none_now, symptoms_not_type, without_trimester,
+                                  wound_defaults)
 from server.match.normalize import normalize, tokens
 
 AS_TYPED, CORE, EXPANDED, OTHER_SENSE, SPELLING, ASSERTION = range(6)
@@ -83,7 +84,7 @@ def prepare(text: str, index) -> Query:
     entry = text
     text = _hyphens(_LABEL.sub("", _LOCAL_CODE.sub("", text)), index.speller)
     parsed = detect(text)
-    typed = " ".join(tokens(normalize(text)))
+    typed = " ".join(symptoms_not_type(tokens(normalize(text))))
     # "NOS" is searched as typed only: a word every "X NOS" term shares would pull them all in
     clauses = [[(t, cap) for t, cap in c if t != "nos"] or c for c in parsed.clauses]
     core = [t for c in clauses for t, _ in c]
@@ -142,6 +143,14 @@ def _cause_of(head: str) -> str:
 _CONCLUSION = re.compile(r"\s+-+\s+([^-,;:.]+)[,;:.]?\s*$")  # "..., no cataplexy - idiopathic hypersomnia"
 
 
+def _lead(sentence: str) -> str:
+    """A sentence up to a dash, comma or colon, and qualifiers that are all it says after a comma ("PTSD,
+    acute.")."""
+    lead, *rest = _LEAD_END.split(sentence, 1)
+    more = tokens(normalize(rest[0])) if rest else []
+    return f"{lead} {' '.join(more)}" if more and all(t in features.ALL_QUALIFIERS for t in more) else lead
+
+
 def _sentence_leads(text: str) -> tuple[str, ...]:
     """What each sentence after the first opens with, up to a dash, comma or colon, and what a sentence
     ends with after findings and a dash, abbreviations spelled out: where an assessment line states its diagnosis
@@ -151,7 +160,7 @@ def _sentence_leads(text: str) -> tuple[str, ...]:
     for n, sentence in enumerate(sentences):
         ending = _CONCLUSION.search(sentence)  # after findings: "Wandering - dementia" is no finding and its cause
         ending = ending if ending and "," in sentence[:ending.start()] else None
-        parts = ([_LEAD_END.split(_OPENER.sub("", sentence), 1)[0]] if n else []) + ([ending[1]] if ending else [])
+        parts = ([_lead(_OPENER.sub("", sentence))] if n else []) + ([ending[1]] if ending else [])
         for part in parts:
             toks = tokens(normalize(part))
             if not toks:

@@ -14,6 +14,9 @@ NEGATIONS = frozenset({"without", "wo", "not", "non", "no"})  # they mention not
 _DENYING = NEGATIONS | {"denies", "deny", "denying"}  # "denies SI/HI" (not "denied": "transfer denied, ...")
 _HISTORY_WORDS = frozenset({"hx", "history", "prior", "previous"})
 _PRONOUNS = frozenset({"it", "them", "this", "that"})
+_ADVERBS = frozenset({"yet", "currently", "fully", "ever"})  # what is denied follows
+_UNSTATED = frozenset("clarified determined established specified confirmed documented identified stated "
+                      "staged".split())
 
 
 def absent(text: str) -> frozenset:
@@ -34,8 +37,10 @@ def absent(text: str) -> frozenset:
             left, listing = 0, False
         elif left == features.SCOPE and w in _PRONOUNS:  # "can't go a shift w/o it - nicotine dependence"
             left, listing = 0, False
-        elif left and w in _HISTORY_WORDS:  # "no hx w/d seizures or DTs": what is denied follows
+        elif left and w in _HISTORY_WORDS | _ADVERBS:  # "no hx w/d seizures or DTs", "not yet in remission"
             continue
+        elif left and w in _UNSTATED:  # "dx not yet clarified, r/o delusional d/o": nothing denied
+            left, listing = 0, False
         elif left and w in features.ALL_QUALIFIERS and left < features.SCOPE:
             left, listing = 0, False  # said, and the scope ends ("without aura intractable")
         elif left and len(w) > 1 and w not in STOPWORDS:

@@ -75,9 +75,10 @@ def _over(scores: np.ndarray, batch, sub, said: re.Pattern, unless: re.Pattern, 
 
 def health_literacy(scores: np.ndarray, batch, sub) -> np.ndarray:
     """For an entry saying a person cannot read or follow their care's instructions (a failed teach-back),
-    and nothing of a device, another literacy or education category gives its score to personal health
-    literacy ("can't read discharge instructions" is no educational attainment)."""
-    return _over(scores, batch, sub, _NOT_UNDERSTOOD, _DEVICE, HEALTH_LITERACY, (LITERACY, "educational-attainment"))
+    and nothing of a device, personal health literacy takes the entry's best score and another literacy or
+    education category's ("can't read discharge instructions" is no educational attainment)."""
+    return _over(scores, batch, sub, _NOT_UNDERSTOOD, _DEVICE, HEALTH_LITERACY, (LITERACY, "educational-attainment"),
+                 best=True)
 
 COST_BURDEN = "medical-cost-burden"
 _CARE_COST = re.compile(r"\b(copays?|co-pays?|deductibles?|ration\w*|(?:can't|cannot|unable to|couldn't) afford|"
@@ -108,14 +109,46 @@ def losing_housing(scores: np.ndarray, batch, sub) -> np.ndarray:
     score: whatever else it says (a parole, a job) is what led to it."""
     return _over(scores, batch, sub, _LOSING_HOUSING, _WITHOUT_HOUSING, INSTABILITY, (), best=True)
 
+UTILITY = "utility-insecurity"
+_UTILITIES = r"(electric\w*|power|gas|water|utility|utilities|heat|heating|light)"
+_UTILITY_DEBT = re.compile(rf"\b{_UTILITIES}\b(?: \S+){{0,4}}? (disconnect\w*|shut ?off|cut off|past due|overdue|"
+                           rf"arrears|notice)\b|\b(owes?|owing|behind on|can't pay|cannot pay|unable to pay)\b"
+                           rf"(?: \S+){{0,4}}? {_UTILITIES}\b")
+_HOUSING_COST = re.compile(r"\b(rent|mortgage|eviction|evicted)\b")
+
+
+def utility_debt(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """For an entry saying a utility bill is owed or service is to be cut off ("owes $1,100 to electric co,
+    disconnection Friday"), and nothing of rent, utility insecurity takes the entry's best score and a
+    financial category's."""
+    return _over(scores, batch, sub, _UTILITY_DEBT, _HOUSING_COST, UTILITY, ("financial-insecurity",
+                                                                             "material-hardship"), best=True)
+
+FINANCIAL = "financial-insecurity"
+_NEEDS = r"(rent|food|groceries|utilities|bills|medicines?|meds)"  # goods (diapers, clothes): material hardship
+_SEVERAL_UNAFFORDABLE = re.compile(rf"\b(?:can't|cannot|unable to|couldn't|not enough to|hard to|struggles? to) "
+                                   rf"(?:afford|cover|pay)(?: for)?(?: both)? (?:\S+ )??{_NEEDS}(?:\s|,|and|or|&)+"
+                                   rf"(?:\S+ )?{_NEEDS}\b")
+_NONE = re.compile(r"(?!)")  # matches nothing
+
+
+def several_needs(scores: np.ndarray, batch, sub) -> np.ndarray:
+    """For an entry saying several necessities are beyond the person's means ("can't cover both rent and
+    groceries", "UNABLE TO AFFORD RENT,FOOD,UTILITIES"), financial insecurity takes the entry's best score
+    and that of each one need's category."""
+    return _over(scores, batch, sub, _SEVERAL_UNAFFORDABLE, _NONE, FINANCIAL,
+                 ("food-insecurity", "housing-instability", UTILITY, COST_BURDEN, "material-hardship"), best=True)
+
 UNSHELTERED = "Z59.02"
 _UNSHELTERED = re.compile(r"\b(living|lives|live|sleeping|sleeps|staying|stays) (in (a |her |his |their |the )?"
-                          r"(car|van|truck|vehicle|tent)|outside|outdoors|on the streets?)\b")
+                          r"(car|van|truck|vehicle|tent)|outside|outdoors|on the streets?|under (a |the )?"
+                          r"(overpass|bridge|freeway|highway))\b|\bunsheltered\b|\b(no|declines?|refuses?) "
+                          r"shelter\b")
 
 
 def unsheltered(scores: np.ndarray, batch, sub) -> np.ndarray:
-    """For an entry saying the person lives in a car, a tent or outside, another Z59 housing code gives
-    its score to Z59.02 "Unsheltered homelessness" and scores CLASH_PENALTY."""
+    """For an entry saying the person lives in a car, a tent, outside or with no shelter, another Z59 housing
+    code gives its score to Z59.02 "Unsheltered homelessness" and scores CLASH_PENALTY."""
     if sub.system != ICD10CM or not len(scores):
         return scores
     out = scores.copy()

@@ -231,6 +231,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
     scores = social.digital(disorders.not_the_patients_use(scores, batch, sub), batch, sub)
     scores = social.health_literacy(social.elder_abuse(scores, batch, sub), batch, sub)
     scores = social.losing_housing(social.cost_burden(scores, batch, sub), batch, sub)
+    scores = social.several_needs(social.utility_debt(scores, batch, sub), batch, sub)
     scores = conventions.remission_over_history(social.unsheltered(scores, batch, sub), batch, sub)
     scores = conventions.history_over_event(scores, batch, sub)
     pairs = sub.specific_siblings
@@ -255,6 +256,7 @@ def prefer_specific(scores: np.ndarray, batch, sub, x: np.ndarray,
                 if out[j] < out[i]:
                     _swap(out, support, i, j)
     out = conventions.numbered_type(conventions.paranoid_type(out, batch, sub), batch, sub)
+    out = conventions.diabetic_foot_ulcer(out, batch, sub)
     out = conventions.stated_age(conventions.said_kind(out, batch, sub), batch, sub)
     out = _mood_episode(_bipolar_two(_not_unipolar(out, batch, sub), batch, sub), batch, sub)
     out = _hypertensive(out, batch, sub)
@@ -376,6 +378,7 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
         if not no:
             continue
         tests = tested(q.text) - said
+        no_stems = _stems(no)
         for i in range(int(batch.cand_start[n]), int(batch.cand_start[n + 1])):
             t = int(best_term[i])
             met = (sub.term_words[t] - denied(sub.terms[t])) & (no | said)
@@ -383,12 +386,18 @@ def _only_denied(scores: np.ndarray, batch, sub, best_term: np.ndarray) -> np.nd
             if met and met <= tests:
                 if not (sub.term_words[t] | word_set(display)) & TESTING:
                     out[i] *= TESTED_ONLY
-            elif met and met <= no or _head_words(display) & no:
+            elif met and met <= no or _stems(_head_words(display)) & no_stems:  # "no agoraphobic avoidance"
                 out[i] *= DENIED_ONLY
     return out
 
 
 _PLAIN = frozenset({"uncomplicated", "unspecified"})
+_ENDING = re.compile(r"(ic|ia|al|s)$")
+
+
+def _stems(words: frozenset) -> frozenset:
+    """The words less an adjective's or a noun's ending: "agoraphobic" denies "agoraphobia"."""
+    return frozenset(_ENDING.sub("", w) for w in words)
 
 
 @lru_cache(maxsize=65536)
