@@ -258,10 +258,9 @@ _REMISSION = re.compile(r"\bremission\b")
 
 
 def _past_in_remission(q) -> bool:
-    """The entry's complications are history and its disorder in remission."""
+    """The entry (as typed) has its complications only as history and its disorder in remission."""
     typed = q.variants[0].text
-    return bool(_PAST_COMPLICATION.search(typed)) and undenied(_REMISSION, typed) \
-        and not undenied(_COMPLICATION, _PAST_COMPLICATION.sub(" ", typed))
+    return undenied(_REMISSION, typed) and _complications_past([typed])
 
 
 def signs_said(q) -> bool:
@@ -271,6 +270,10 @@ def signs_said(q) -> bool:
 
 def _only_past(q) -> bool:
     """The entry lists withdrawal signs, and its complications only as history."""
-    return (signs_said(q)
-            and any(_PAST_COMPLICATION.search(v.text) for v in q.variants)
-            and not any(undenied(_COMPLICATION, _PAST_COMPLICATION.sub(" ", v.text)) for v in q.variants))
+    return signs_said(q) and _complications_past([v.text for v in q.variants])
+
+
+def _complications_past(texts: list[str]) -> bool:
+    """The texts name a complication as history ("hx DTs") and none otherwise."""
+    return (any(_PAST_COMPLICATION.search(t) for t in texts)
+            and not any(undenied(_COMPLICATION, _PAST_COMPLICATION.sub(" ", t)) for t in texts))

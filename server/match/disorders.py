@@ -124,9 +124,10 @@ def not_the_patients_use(scores: np.ndarray, batch, sub) -> np.ndarray:
                       else c.startswith(COUNSELING))]
         if counseling and not (use and target):
             continue
-        if newborn and withdrawing(text):  # "newborn w/ NOWS, mom on buprenorphine": P96.1, not P04.14
+        withdraws = newborn and withdrawing(text)
+        if withdraws:  # "newborn w/ NOWS, mom on buprenorphine": P96.1, not P04.14
             target = [k for k in target if codes[k - lo] == WITHDRAWING] or target
-        used = mother_used(text) if newborn and not withdrawing(text) else []
+        used = mother_used(text) if newborn and not withdraws else []
         named = [k for k in target if codes[k - lo] in used]
         if named:  # "infant w/ prenatal meth exposure": P04.16 whatever the use codes' substance
             j = max(named, key=lambda k: out[k])

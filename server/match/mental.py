@@ -182,9 +182,9 @@ def reading(text: str, entry: str = "") -> str:
     if "depress" in text:  # a first episode is a single one
         out = out.replace("first episode", "single episode")
     out = out.replace("induced psychosis", "induced psychotic disorder").replace("methamphetamine", "stimulant")
-    named = {w for w in re.split(r"[\s-]+", out) if w in SUBSTANCES} - _UNNAMED
-    if len(named) == 1 and _SUBSTANCE_INDUCED.search(out):  # "meth use d/o w/ substance-induced depressive d/o"
-        out = _SUBSTANCE_INDUCED.sub(f"{next(iter(named))}-induced", out)
+    if _SUBSTANCE_INDUCED.search(out):  # "meth use d/o w/ substance-induced depressive d/o"
+        named = {w for w in re.split(r"[\s-]+", out) if w in SUBSTANCES} - _UNNAMED
+        out = _SUBSTANCE_INDUCED.sub(f"{named.pop()}-induced", out) if len(named) == 1 else out
     out = _PERCEPTUAL.sub("withdrawal with perceptual disturbance", out)
     if substance and "withdrawal" not in out and _withdrawing(out):
         out += " with withdrawal"

@@ -15,6 +15,7 @@ from server.match.rerank import CLASH_PENALTY, entry_codes, to_top, to_twin
 from server.systems import ICD10CM, SDOHCC
 
 ACCESS, LITERACY = "digital-access", "digital-literacy"
+FINANCIAL = "financial-insecurity"
 _NO_DEVICE = re.compile(r"\b(no|without|lacks?|lost|cut off)\b(?: \S+){0,2}? (internet|smartphone|phone|device|"
                         r"computer|laptop|wifi|wi-fi|data plan|data)\b")
 _SKILLS = re.compile(r"\b(know how|knows how|skills?|comfortable|navigate|literacy|trouble using|help using|"
@@ -50,16 +51,16 @@ _NOT_UNDERSTOOD = re.compile(r"\bteach[- ]?back\b|\b(?:can't|cannot|unable to|do
 _DEVICE = re.compile(r"\b(portal|computer|app|apps|internet|online|smartphone|email|video|telehealth|zoom)\b")
 
 
-def _over(scores: np.ndarray, batch, sub, said: re.Pattern, unless: re.Pattern, category: str,
+def _over(scores: np.ndarray, batch, sub, said: re.Pattern, unless: re.Pattern | None, category: str,
           others: tuple[str, ...], best: bool = False) -> np.ndarray:
-    """For an entry whose text `said` matches and `unless` does not, each of `others` gives its score to
-    `category` and scores CLASH_PENALTY; with `best`, `category` takes the entry's best score too."""
+    """For an entry whose text `said` matches and `unless` (if any) does not, each of `others` gives its
+    score to `category` and scores CLASH_PENALTY; with `best`, `category` takes the entry's best score too."""
     if sub.system != SDOHCC or not len(scores):
         return scores
     out = scores.copy()
     for n, q in enumerate(batch.queries):
         text = q.variants[0].text
-        if not said.search(text) or unless.search(text):
+        if not said.search(text) or unless and unless.search(text):
             continue
         lo, hi, codes = entry_codes(batch, sub, n)
         if category not in codes:
@@ -95,7 +96,7 @@ def cost_burden(scores: np.ndarray, batch, sub) -> np.ndarray:
     w/ insurance"), and not that insurance is lacking, medical cost burden takes the entry's best score and
     an insurance, food or financial category's."""
     return _over(scores, batch, sub, _CARE_COST, _UNINSURED, COST_BURDEN,
-                 ("health-insurance-coverage-status", "food-insecurity", "financial-insecurity"), best=True)
+                 ("health-insurance-coverage-status", "food-insecurity", FINANCIAL), best=True)
 
 INSTABILITY = "housing-instability"
 _LOSING_HOUSING = re.compile(r"\b(?:has to|have to|must|needs? to|told to|asked to) (?:leave|move|be out)\b|"
@@ -121,22 +122,20 @@ def utility_debt(scores: np.ndarray, batch, sub) -> np.ndarray:
     """For an entry saying a utility bill is owed or service is to be cut off ("owes $1,100 to electric co,
     disconnection Friday"), and nothing of rent, utility insecurity takes the entry's best score and a
     financial category's."""
-    return _over(scores, batch, sub, _UTILITY_DEBT, _HOUSING_COST, UTILITY, ("financial-insecurity",
-                                                                             "material-hardship"), best=True)
+    return _over(scores, batch, sub, _UTILITY_DEBT, _HOUSING_COST, UTILITY, (FINANCIAL, "material-hardship"),
+                 best=True)
 
-FINANCIAL = "financial-insecurity"
 _NEEDS = r"(rent|food|groceries|utilities|bills|medicines?|meds)"  # goods (diapers, clothes): material hardship
 _SEVERAL_UNAFFORDABLE = re.compile(rf"\b(?:can't|cannot|unable to|couldn't|not enough to|hard to|struggles? to) "
                                    rf"(?:afford|cover|pay)(?: for)?(?: both)? (?:\S+ )??{_NEEDS}(?:\s|,|and|or|&)+"
                                    rf"(?:\S+ )?{_NEEDS}\b")
-_NONE = re.compile(r"(?!)")  # matches nothing
 
 
 def several_needs(scores: np.ndarray, batch, sub) -> np.ndarray:
     """For an entry saying several necessities are beyond the person's means ("can't cover both rent and
     groceries", "UNABLE TO AFFORD RENT,FOOD,UTILITIES"), financial insecurity takes the entry's best score
     and that of each one need's category."""
-    return _over(scores, batch, sub, _SEVERAL_UNAFFORDABLE, _NONE, FINANCIAL,
+    return _over(scores, batch, sub, _SEVERAL_UNAFFORDABLE, None, FINANCIAL,
                  ("food-insecurity", "housing-instability", UTILITY, COST_BURDEN, "material-hardship"), best=True)
 
 UNSHELTERED = "Z59.02"
